@@ -1,0 +1,48 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PGDIR := $(CURDIR)/var/pg-test
+
+.PHONY: run test lint fmt bench setup system clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+	$(BIN)/onething setup
+
+run: setup
+	$(BIN)/onething serve
+
+system:
+	bash scripts/ensure-system.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+fmt: $(STAMP)
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+# Lint, then the whole suite on SQLite and on a throwaway PostgreSQL cluster.
+test: $(STAMP) system lint
+	bash scripts/pg-cluster.sh stop $(PGDIR)
+	port=$$(bash scripts/pg-cluster.sh start $(PGDIR)) && \
+	  trap 'bash scripts/pg-cluster.sh stop $(PGDIR)' EXIT && \
+	  ONETHING_TEST_PG_PORT=$$port ONETHING_REQUIRE_PG=1 $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	bash scripts/ensure-system.sh wrk
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

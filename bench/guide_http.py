@@ -1,0 +1,114 @@
+"""Guide endpoint throughput over HTTP: `onething serve --workers 2` measured by wrk (goal >= 1,000 req/s).
+
+wrk runs on the same 2-core machine, so the figure includes its own share of the CPU. Requests
+rotate through several answer sets of the largest thing, so no single cached answer is measured.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from common import answer_sets, largest, machine
+
+from onething.catalog.service import validate_path
+
+LUA = """
+local bodies = {%s}
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("POST", "%s", {["Content-Type"] = "application/json"}, bodies[(n %% #bodies) + 1])
+end
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _run_wrk(url: str, script: Path, seconds: int, connections: int) -> dict[str, float]:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+
+    def ms(label: str) -> float:
+        m = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out)
+        if not m:
+            return float("nan")
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    return {"requests_per_s": rps, "p50_ms": ms("50"), "p99_ms": ms("99"), "non_2xx": int(non2xx.group(1)) if non2xx else 0}
+
+
+def main(seconds: int = 10, workers: int = 2, connections: int = 32) -> dict[str, object]:
+    if shutil.which("wrk") is None:
+        return {"benchmark": "guide_http", "skipped": "wrk not installed (scripts/ensure-system.sh wrk)"}
+    catalog, problems, _ = validate_path()
+    assert catalog is not None, problems
+    thing, _, n_items = largest(catalog)
+    bodies = [json.dumps({"answers": a}, ensure_ascii=False) for a in answer_sets(thing, limit=16)]
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "ONETHING_DATABASE_URL": os.environ.get("ONETHING_BENCH_DB_URL", f"sqlite:///{tmp}/bench.db")}
+        onething = str(Path(sys.executable).with_name("onething"))
+        subprocess.run([onething, "setup"], env=env, check=True, capture_output=True)
+        port = _free_port()
+        server = subprocess.Popen(
+            [onething, "serve", "--port", str(port), "--workers", str(workers)],
+            env={**env, "ONETHING_LOG_LEVEL": "warning"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(100):
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+            path = f"/api/v1/things/{thing.code}/guide"
+            for body in bodies:  # every body must be a valid request
+                r = httpx.post(base + path, content=body, headers={"content-type": "application/json"}, timeout=10)
+                assert r.status_code == 200, r.text
+            script = Path(tmp) / "guide.lua"
+            script.write_text(LUA % (", ".join(json.dumps(b) for b in bodies), path), encoding="utf-8")
+            _run_wrk(base + path, script, 3, connections)  # warm up every worker
+            result = _run_wrk(base + path, script, seconds, connections)
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    return {
+        "benchmark": "guide_http",
+        "thing": thing.code,
+        "items_in_largest_guide": n_items,
+        "answer_sets": len(bodies),
+        "workers": workers,
+        "connections": connections,
+        "seconds": seconds,
+        "database": "postgresql" if "ONETHING_BENCH_DB_URL" in os.environ else "sqlite",
+        **result,
+        "goal": ">= 1000 requests/s with 2 workers",
+        "machine": machine(),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(), ensure_ascii=False, indent=2))

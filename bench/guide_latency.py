@@ -1,0 +1,44 @@
+"""Guide generation latency in-process for the largest thing (goal: p99 <= 2 ms)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from common import answer_sets, largest, machine, percentiles
+
+from onething.catalog.service import validate_path
+from onething.guide.engine import generate
+
+
+def main(runs: int = 3000) -> dict[str, object]:
+    catalog, problems, _ = validate_path()
+    assert catalog is not None, problems
+    thing, answers, n_items = largest(catalog)
+    for _ in range(200):
+        generate(catalog, thing.code, answers)
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        generate(catalog, thing.code, answers)
+        samples.append((time.perf_counter() - t0) * 1000)
+    every = []
+    for t in catalog.things.values():
+        for a in answer_sets(t, limit=8):
+            t0 = time.perf_counter()
+            generate(catalog, t.code, a)
+            every.append((time.perf_counter() - t0) * 1000)
+    return {
+        "benchmark": "guide_latency_in_process",
+        "thing": thing.code,
+        "items_in_guide": n_items,
+        "runs": runs,
+        "ms": {k: round(v, 4) for k, v in percentiles(samples).items()},
+        "all_things_ms": {k: round(v, 4) for k, v in percentiles(every).items()},
+        "goal": "p99 <= 2 ms",
+        "machine": machine(),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(), ensure_ascii=False, indent=2))

@@ -1,0 +1,26 @@
+"""Run every benchmark and print one JSON document (also written to bench/results/latest.json)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import catalog_load  # noqa: E402
+import guide_http  # noqa: E402
+import guide_latency  # noqa: E402
+
+
+def main() -> None:
+    results = [guide_latency.main(), catalog_load.main(), guide_http.main()]
+    text = json.dumps(results, ensure_ascii=False, indent=2)
+    out = Path(__file__).parent / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(text + "\n", encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

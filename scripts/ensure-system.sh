@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install the Debian packages the project needs, only when they are missing. Safe to re-run.
+#   postgresql: the test suite runs on PostgreSQL as well as SQLite.
+set -euo pipefail
+
+need=()
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+if ! command -v pg_ctl >/dev/null 2>&1 && [ -z "$(pg_bin)" ]; then need+=(postgresql); fi
+for extra in "$@"; do
+  case "$extra" in
+    browser) command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-noto-cjk) ;;
+    wrk) command -v wrk >/dev/null 2>&1 || need+=(wrk) ;;
+  esac
+done
+[ ${#need[@]} -eq 0 ] && exit 0
+
+echo "installing system packages: ${need[*]}"
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -1,0 +1,3 @@
+"""OneThing — the 一件事一次办 platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The standard catalog: service items, materials, data elements, things — as data."""

@@ -1,0 +1,72 @@
+"""Every catalog query. The catalog is public reference data: no row filter by principal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from onething.models import CatalogEntry, CatalogVersion, Region
+
+
+def latest_version(session: Session) -> CatalogVersion | None:
+    return session.scalars(select(CatalogVersion).order_by(CatalogVersion.number.desc()).limit(1)).first()
+
+
+def latest_number(session: Session) -> int | None:
+    return session.scalar(select(func.max(CatalogVersion.number)))
+
+
+def latest_key(session: Session) -> tuple[int, str] | None:
+    row = session.execute(
+        select(CatalogVersion.number, CatalogVersion.digest).order_by(CatalogVersion.number.desc()).limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def version_by_number(session: Session, number: int) -> CatalogVersion | None:
+    return session.scalars(select(CatalogVersion).where(CatalogVersion.number == number)).first()
+
+
+def list_versions(session: Session) -> Sequence[CatalogVersion]:
+    return session.scalars(select(CatalogVersion).order_by(CatalogVersion.number.desc())).all()
+
+
+def entries(session: Session, version_id: int) -> Sequence[tuple[str, dict[str, Any]]]:
+    rows = session.execute(
+        select(CatalogEntry.section, CatalogEntry.body)
+        .where(CatalogEntry.version_id == version_id)
+        .order_by(CatalogEntry.id)
+    )
+    return [(section, body) for section, body in rows]
+
+
+def add_version(session: Session, version: CatalogVersion, rows: Iterable[CatalogEntry]) -> None:
+    session.add(version)
+    session.flush()
+    for row in rows:
+        row.version_id = version.id
+    session.add_all(list(rows) if not isinstance(rows, list) else rows)
+    session.flush()
+
+
+def upsert_regions(session: Session, regions: Iterable[tuple[str, str, str, str | None]]) -> int:
+    """Insert or update regions, parents before children. Returns how many changed."""
+    existing = {r.code: r for r in session.scalars(select(Region))}
+    changed = 0
+    for code, name, level, parent in regions:
+        row = existing.get(code)
+        if row is None:
+            session.add(Region(code=code, name=name, level=level, parent_code=parent))
+            changed += 1
+        elif (row.name, row.level, row.parent_code) != (name, level, parent):
+            row.name, row.level, row.parent_code = name, level, parent
+            changed += 1
+    session.flush()
+    return changed
+
+
+def all_regions(session: Session) -> Sequence[Region]:
+    return session.scalars(select(Region).order_by(Region.code)).all()

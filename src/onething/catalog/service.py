@@ -1,0 +1,177 @@
+"""Catalog operations: validate YAML, store it as a numbered version, serve the active version.
+
+The compiled catalog of a version never changes, so each process keeps the ones it has built
+(keyed by version number); any process can rebuild them from the database.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+import onething
+from onething.catalog import repository, spec
+from onething.catalog.model import Catalog
+from onething.catalog.source import Located, Problem, SourceSet, read_sources
+from onething.catalog.validate import build_catalog
+from onething.kit.errors import AppError, NotFound, ServiceUnavailable
+from onething.kit.settings import get_settings
+from onething.models import CatalogEntry, CatalogVersion
+
+_cache: dict[tuple[int, str], Catalog] = {}
+_cache_lock = threading.Lock()
+
+
+class CatalogInvalid(AppError):
+    status = 422
+    code = "catalog_invalid"
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"目录有 {len(problems)} 处错误，未载入任何内容")
+        self.problems = problems
+
+
+def default_catalog_path() -> Path:
+    configured = get_settings().catalog_path
+    if configured is not None:
+        return configured
+    package = Path(onething.__file__).resolve().parent
+    shipped = package / "_data" / "catalog"  # inside a built wheel
+    if shipped.is_dir():
+        return shipped
+    return package.parents[1] / "catalog"  # a source checkout
+
+
+def validate_path(path: Path | None = None) -> tuple[Catalog | None, list[Problem], SourceSet]:
+    sources = read_sources(path or default_catalog_path())
+    catalog, problems = build_catalog(sources)
+    return catalog, problems, sources
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    number: int
+    created: bool
+    counts: dict[str, int]
+    regions_changed: int
+
+
+def load(session: Session, path: Path | None = None) -> LoadResult:
+    """Validate and store the catalog; a catalog identical to the latest version changes nothing."""
+    root = path or default_catalog_path()
+    catalog, problems, sources = validate_path(root)
+    if catalog is None:
+        raise CatalogInvalid(problems)
+    counts = {section: len(rows) for section, rows in sources.entries.items() if rows}
+    regions_changed = repository.upsert_regions(session, _regions_parents_first(catalog))
+    latest = repository.latest_version(session)
+    if latest is not None and latest.digest == sources.digest:
+        return LoadResult(latest.number, False, dict(latest.counts), regions_changed)
+    number = (latest.number if latest else 0) + 1
+    version = CatalogVersion(number=number, digest=sources.digest, source=str(root)[:500], counts=counts)
+    rows = [
+        CatalogEntry(section=section, code=_code(entry), name=_name(entry), body=entry.value.model_dump(mode="json"))
+        for section, located in sources.entries.items()
+        if section != "regions"
+        for entry in located
+    ]
+    repository.add_version(session, version, rows)
+    from onething.catalog import holidays  # holidays live beside the catalog they come with
+
+    holidays.apply_catalog_years(session, catalog.holidays)
+    return LoadResult(number, True, counts, regions_changed)
+
+
+def _regions_parents_first(catalog: Catalog) -> list[tuple[str, str, str, str | None]]:
+    order = {level.value: i for i, level in enumerate(spec.Level)}
+    ranked = sorted(catalog.regions.values(), key=lambda r: (order[r.level.value], r.code))
+    return [(r.code, r.name, r.level.value, r.parent) for r in ranked]
+
+
+def _code(entry: Located) -> str:
+    value = entry.value
+    if isinstance(value, spec.Implementation):
+        return f"{value.item}@{value.region}"
+    if isinstance(value, spec.Synonym):
+        return f"synonym_{entry.path[-1]}"
+    if isinstance(value, spec.HolidayYear):
+        return str(value.year)
+    return str(value.code)
+
+
+def _name(entry: Located) -> str:
+    value = entry.value
+    name = getattr(value, "name", None) or getattr(value, "label", None)
+    if name is None and isinstance(value, spec.Synonym):
+        name = "、".join(value.words)
+    return str(name or _code(entry))[:200]
+
+
+_MODELS: dict[str, type[BaseModel]] = {
+    "org_kinds": spec.OrgKind,
+    "license_types": spec.LicenseType,
+    "data_elements": spec.DataElement,
+    "materials": spec.Material,
+    "items": spec.Item,
+    "implementations": spec.Implementation,
+    "things": spec.Thing,
+    "synonyms": spec.Synonym,
+    "holidays": spec.HolidayYear,
+}
+
+
+def active_catalog(session: Session) -> Catalog:
+    latest = repository.latest_key(session)
+    if latest is None:
+        raise ServiceUnavailable("目录尚未载入，请先运行 onething catalog load", code="catalog_not_loaded")
+    return _cached(session, *latest)
+
+
+def catalog_version(session: Session, number: int) -> Catalog:
+    version = repository.version_by_number(session, number)
+    if version is None:
+        raise NotFound(f"目录版本 {number} 不存在", field="version", code="catalog_version_not_found")
+    return _cached(session, version.number, version.digest)
+
+
+def _cached(session: Session, number: int, digest: str) -> Catalog:
+    # Keyed by content as well as number: two databases (or a rolled-back load) may reuse a number.
+    key = (number, digest)
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached is None:
+            cached = _build_from_db(session, number)
+            _cache[key] = cached
+    return cached
+
+
+def _build_from_db(session: Session, number: int) -> Catalog:
+    version = repository.version_by_number(session, number)
+    if version is None:
+        raise NotFound(f"目录版本 {number} 不存在", field="version", code="catalog_version_not_found")
+    sources = SourceSet(root=Path(), digest=version.digest)
+    for i, (section, body) in enumerate(repository.entries(session, version.id)):
+        model = _MODELS[section].model_validate(body)
+        sources.entries[section].append(Located(model, f"<版本 {number}>", {}, (section, i)))
+    for i, row in enumerate(repository.all_regions(session)):
+        region = spec.Region(code=row.code, name=row.name, level=spec.Level(row.level), parent=row.parent_code)
+        sources.entries["regions"].append(Located(region, "<区划表>", {}, ("regions", i)))
+    catalog, problems = build_catalog(sources)
+    if catalog is None:  # stored versions were valid when stored; this means the code changed under them
+        raise ServiceUnavailable(f"目录版本 {number} 无法重建：{problems[0]}", code="catalog_corrupt")
+    return catalog.with_version(number)
+
+
+def versions(session: Session) -> list[CatalogVersion]:
+    return list(repository.list_versions(session))
+
+
+def current_number(session: Session) -> int | None:
+    return repository.latest_number(session)

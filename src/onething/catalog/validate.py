@@ -1,0 +1,370 @@
+"""Cross-file checks: turn shape-checked entries into a compiled ``Catalog`` or a list of problems.
+
+Every problem names the file and line of the entry (or key) at fault, and all are collected before
+returning, so an official fixing a catalog sees every mistake at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from onething.catalog import spec
+from onething.catalog.graph import critical_path, find_cycle
+from onething.catalog.model import (
+    Catalog,
+    CompiledComponent,
+    CompiledItem,
+    CompiledMaterialRef,
+    CompiledQuestion,
+    CompiledThing,
+)
+from onething.catalog.source import Located, Problem, SourceSet
+from onething.kit.conditions import Condition, ConditionEvalError, ConditionSyntaxError
+
+T = TypeVar("T")
+LEVEL_ORDER = [lv.value for lv in spec.Level]
+
+# `answers.q == 'x'`, `'x' != answers.q`, `'x' in answers.q`, `answers.q in ['x', 'y']`
+_EQ_RIGHT = re.compile(r"answers\.([a-z][a-z0-9_]*)\s*(?:==|!=)\s*['\"]([^'\"]*)['\"]")
+_EQ_LEFT = re.compile(r"['\"]([^'\"]*)['\"]\s*(?:==|!=)\s*answers\.([a-z][a-z0-9_]*)")
+_IN = re.compile(r"['\"]([^'\"]*)['\"]\s+in\s+answers\.([a-z][a-z0-9_]*)")
+_IN_LIST = re.compile(r"answers\.([a-z][a-z0-9_]*)\s+in\s+\[([^\]]*)\]")
+_LITERAL = re.compile(r"['\"]([^'\"]*)['\"]")
+
+
+class _Checker:
+    def __init__(self, sources: SourceSet) -> None:
+        self.sources = sources
+        self.problems: list[Problem] = list(sources.problems)
+
+    def report(self, entry: Located, message: str, *sub: str | int) -> None:
+        self.problems.append(entry.problem(message, *sub))
+
+    def unique(self, section: str, label: str) -> dict[str, Located]:
+        seen: dict[str, Located] = {}
+        for entry in self.sources.entries[section]:
+            code = entry.value.code
+            if code in seen:
+                first = seen[code]
+                self.report(entry, f"{label}编码 {code!r} 重复（首次定义于 {first.file}:{first.line()}）", "code")
+                continue
+            seen[code] = entry
+        return seen
+
+    def exists(self, entry: Located, code: str | None, known: Mapping[str, Any], label: str, *sub: str | int) -> bool:
+        if code is None or code in known:
+            return True
+        hint = _did_you_mean(code, known)
+        self.report(entry, f"未知的{label} {code!r}{hint}", *sub)
+        return False
+
+    def compile(self, entry: Located, source: str | None, *sub: str | int) -> Condition | None:
+        if source is None:
+            return None
+        try:
+            return Condition.compile(source)
+        except ConditionSyntaxError as exc:
+            self.report(entry, f"条件无法编译：{exc}", *sub)
+            return None
+
+
+def build_catalog(sources: SourceSet) -> tuple[Catalog | None, list[Problem]]:
+    """Check every cross-reference; return the compiled catalog only when there is no problem."""
+    c = _Checker(sources)
+    regions = _regions(c)
+    org_kinds = {k: e.value for k, e in c.unique("org_kinds", "机构类别").items()}
+    license_types = _license_types(c, org_kinds)
+    data_elements = {k: e.value for k, e in c.unique("data_elements", "数据元").items()}
+    materials = _materials(c, license_types)
+    items = _items(c, org_kinds, license_types, data_elements, materials)
+    implementations = _implementations(c, items, regions)
+    things = _things(c, items, org_kinds)
+    _material_conditions(c, items, things)
+    synonyms = tuple(tuple(e.value.words) for e in sources.entries["synonyms"])
+    holidays = _holidays(c)
+    if c.problems:
+        return None, sorted(c.problems, key=lambda p: (p.file, p.line))
+    catalog = Catalog(
+        digest=sources.digest,
+        regions=regions,
+        org_kinds=org_kinds,
+        license_types=license_types,
+        data_elements=data_elements,
+        materials=materials,
+        items=items,
+        things=things,
+        implementations=implementations,
+        synonyms=synonyms,
+        holidays=holidays,
+    )
+    return catalog, []
+
+
+def _regions(c: _Checker) -> dict[str, spec.Region]:
+    found = c.unique("regions", "区划")
+    for entry in found.values():
+        region: spec.Region = entry.value
+        if region.parent is None:
+            if region.level is not spec.Level.province:
+                c.report(entry, f"区划 {region.code} 不是省级，必须给出 parent", "code")
+            continue
+        parent = found.get(region.parent)
+        if parent is None:
+            c.report(entry, f"上级区划 {region.parent!r} 不存在", "parent")
+        elif LEVEL_ORDER.index(parent.value.level) >= LEVEL_ORDER.index(region.level):
+            c.report(entry, f"上级区划 {region.parent} 的层级不高于 {region.code}", "parent")
+    return {k: e.value for k, e in found.items()}
+
+
+def _license_types(c: _Checker, org_kinds: Mapping[str, spec.OrgKind]) -> dict[str, spec.LicenseType]:
+    found = c.unique("license_types", "证照类型")
+    for entry in found.values():
+        c.exists(entry, entry.value.issuer_kind, org_kinds, "机构类别", "issuer_kind")
+    return {k: e.value for k, e in found.items()}
+
+
+def _materials(c: _Checker, license_types: Mapping[str, spec.LicenseType]) -> dict[str, spec.Material]:
+    found = c.unique("materials", "材料")
+    for entry in found.values():
+        c.exists(entry, entry.value.license_type, license_types, "证照类型", "license_type")
+    return {k: e.value for k, e in found.items()}
+
+
+def _items(
+    c: _Checker,
+    org_kinds: Mapping[str, spec.OrgKind],
+    license_types: Mapping[str, spec.LicenseType],
+    data_elements: Mapping[str, spec.DataElement],
+    materials: Mapping[str, spec.Material],
+) -> dict[str, CompiledItem]:
+    compiled: dict[str, CompiledItem] = {}
+    for code, entry in c.unique("items", "事项").items():
+        item: spec.Item = entry.value
+        c.exists(entry, item.org_kind, org_kinds, "机构类别", "org_kind")
+        if item.result is not None:
+            c.exists(entry, item.result.license_type, license_types, "证照类型", "result", "license_type")
+        if item.promised_days > item.legal_days:
+            c.report(
+                entry, f"承诺时限 {item.promised_days} 个工作日超过法定时限 {item.legal_days} 个工作日", "promised_days"
+            )
+        if item.kind is spec.ServiceKind.immediate and item.promised_days != 0:
+            c.report(entry, f"即办件的承诺时限应为 0，实际为 {item.promised_days}", "promised_days")
+        refs: list[CompiledMaterialRef] = []
+        for i, ref in _no_duplicates(c, entry, item.materials, lambda r: r.material, "materials", "材料"):
+            c.exists(entry, ref.material, materials, "材料", "materials", i, "material")
+            refs.append(CompiledMaterialRef(ref, c.compile(entry, ref.when, "materials", i, "when")))
+        for i, f in _no_duplicates(c, entry, item.fields, lambda f: f, "fields", "字段"):
+            c.exists(entry, f, data_elements, "数据元", "fields", i)
+        for i, extra in _no_duplicates(c, entry, item.extra_fields, lambda f: f.code, "extra_fields", "字段"):
+            if extra.code in data_elements:
+                c.report(entry, f"事项字段 {extra.code!r} 与通用数据元重名，请直接在 fields 中引用", "extra_fields", i)
+        compiled[code] = CompiledItem(item, tuple(refs))
+    return compiled
+
+
+def _no_duplicates(
+    c: _Checker, entry: Located, values: Iterable[T], key: Callable[[T], str], sub: str, label: str
+) -> list[tuple[int, T]]:
+    seen: set[str] = set()
+    kept: list[tuple[int, T]] = []
+    for i, value in enumerate(values):
+        k = key(value)
+        if k in seen:
+            c.report(entry, f"{label} {k!r} 重复列出", sub, i)
+            continue
+        seen.add(k)
+        kept.append((i, value))
+    return kept
+
+
+def _implementations(
+    c: _Checker, items: Mapping[str, CompiledItem], regions: Mapping[str, spec.Region]
+) -> dict[tuple[str, str], spec.Implementation]:
+    found: dict[tuple[str, str], spec.Implementation] = {}
+    for entry in c.sources.entries["implementations"]:
+        impl: spec.Implementation = entry.value
+        ok = c.exists(entry, impl.item, items, "事项", "item")
+        ok = c.exists(entry, impl.region, regions, "区划", "region") and ok
+        if not ok:
+            continue
+        legal = items[impl.item].spec.legal_days
+        if impl.promised_days is not None and impl.promised_days > legal:
+            c.report(entry, f"承诺时限 {impl.promised_days} 个工作日超过法定时限 {legal} 个工作日", "promised_days")
+        key = (impl.item, impl.region)
+        if key in found:
+            c.report(entry, f"事项 {impl.item} 在区划 {impl.region} 的实施清单重复", "item")
+        found[key] = impl
+    return found
+
+
+def _things(
+    c: _Checker, items: Mapping[str, CompiledItem], org_kinds: Mapping[str, spec.OrgKind]
+) -> dict[str, CompiledThing]:
+    compiled: dict[str, CompiledThing] = {}
+    for code, entry in c.unique("things", "一件事").items():
+        thing: spec.Thing = entry.value
+        c.exists(entry, thing.lead_org_kind, org_kinds, "机构类别", "lead_org_kind")
+        questions = _questions(c, entry, thing)
+        index = {q.spec.code: q for q in questions}
+        components = _components(c, entry, thing, items, index)
+        compiled[code] = CompiledThing(thing, tuple(questions), tuple(components), index)
+        _promise_covers_critical_path(c, entry, thing, items)
+    return compiled
+
+
+def _questions(c: _Checker, entry: Located, thing: spec.Thing) -> list[CompiledQuestion]:
+    out: list[CompiledQuestion] = []
+    asked: dict[str, spec.Question] = {}
+    for qi, (_, q) in enumerate(_no_duplicates(c, entry, thing.questions, lambda q: q.code, "questions", "问题")):
+        for oi, _opt in _no_duplicates(c, entry, q.options, lambda o: o.code, "questions", "选项"):
+            del oi
+        when = c.compile(entry, q.when, "questions", qi, "when")
+        if when is not None and q.when is not None:
+            _check_condition(c, entry, q.when, when, asked, ("questions", qi, "when"), earlier_only=True)
+        asked[q.code] = q
+        out.append(CompiledQuestion(q, when, {o.code: o.label for o in q.options}))
+    return out
+
+
+def _components(
+    c: _Checker,
+    entry: Located,
+    thing: spec.Thing,
+    items: Mapping[str, CompiledItem],
+    questions: Mapping[str, CompiledQuestion],
+) -> list[CompiledComponent]:
+    out: list[CompiledComponent] = []
+    listed = [comp.item for comp in thing.components]
+    asked = {code: q.spec for code, q in questions.items()}
+    staged = [comp.stage is not None for comp in thing.components]
+    if thing.stages and not all(staged):
+        c.report(entry, "一件事定义了 stages，每个组成事项都必须给出 stage", "components")
+    if any(staged) and not thing.stages:
+        c.report(entry, "组成事项给出了 stage，一件事必须定义 stages", "components")
+    for i, comp in _no_duplicates(c, entry, thing.components, lambda comp: comp.item, "components", "事项"):
+        c.exists(entry, comp.item, items, "事项", "components", i, "item")
+        for a, dep in enumerate(comp.after):
+            if dep not in listed:
+                c.report(entry, f"after 引用的事项 {dep!r} 不在本一件事的组成事项中", "components", i, "after", a)
+        if comp.stage is not None and thing.stages and comp.stage > len(thing.stages):
+            c.report(entry, f"stage {comp.stage} 超出 stages 的数量 {len(thing.stages)}", "components", i, "stage")
+        when = c.compile(entry, comp.when, "components", i, "when")
+        reads: frozenset[str] = frozenset()
+        if when is not None and comp.when is not None:
+            reads = frozenset(_check_condition(c, entry, comp.when, when, asked, ("components", i, "when")))
+        out.append(CompiledComponent(comp, when, reads))
+    cycle = find_cycle({comp.item: comp.after for comp in thing.components})
+    if cycle:
+        c.report(entry, "after 形成循环：" + " → ".join(cycle), "components")
+    return out
+
+
+def _promise_covers_critical_path(
+    c: _Checker, entry: Located, thing: spec.Thing, items: Mapping[str, CompiledItem]
+) -> None:
+    if thing.promised_days is None:
+        return
+    if any(comp.item not in items for comp in thing.components):
+        return
+    durations = {comp.item: items[comp.item].spec.promised_days for comp in thing.components}
+    deps = {comp.item: tuple(comp.after) for comp in thing.components}
+    if find_cycle(deps):
+        return
+    total, _ = critical_path(durations, deps)
+    if thing.promised_days < total:
+        c.report(
+            entry,
+            f"承诺总时限 {thing.promised_days} 个工作日短于全部事项的关键路径 {total} 个工作日",
+            "promised_days",
+        )
+
+
+def _material_conditions(c: _Checker, items: Mapping[str, CompiledItem], things: Mapping[str, CompiledThing]) -> None:
+    """An item's material condition reads the answers of every thing that includes the item."""
+    users: dict[str, list[CompiledThing]] = {}
+    for thing in things.values():
+        for comp in thing.components:
+            users.setdefault(comp.spec.item, []).append(thing)
+    item_entries = {e.value.code: e for e in c.sources.entries["items"]}
+    for code, item in items.items():
+        entry = item_entries[code]
+        for i, ref in enumerate(item.materials):
+            if ref.when is None or ref.spec.when is None:
+                continue
+            sub = ("materials", i, "when")
+            for thing in users.get(code, []):
+                asked = {q: cq.spec for q, cq in thing.question_index.items()}
+                missing = spec.answers_referenced(ref.spec.when) - asked.keys()
+                if missing:
+                    names = "、".join(sorted(missing))
+                    c.report(entry, f"材料条件读取的问题 {names} 在使用本事项的一件事 {thing.code} 中不存在", *sub)
+                    continue
+                _check_condition(c, entry, ref.spec.when, ref.when, asked, sub)
+            if code not in users:
+                _check_condition(c, entry, ref.spec.when, ref.when, None, sub)
+
+
+def _check_condition(
+    c: _Checker,
+    entry: Located,
+    source: str,
+    condition: Condition,
+    asked: Mapping[str, spec.Question] | None,
+    sub: tuple[str | int, ...],
+    *,
+    earlier_only: bool = False,
+) -> set[str]:
+    """Questions and options a condition names must exist; it must evaluate to true or false."""
+    reads = spec.answers_referenced(source)
+    if asked is None:
+        return reads
+    for code in sorted(reads - asked.keys()):
+        where = "之前的问题中" if earlier_only else "本一件事的问题中"
+        c.report(entry, f"条件读取的问题 {code!r} 不在{where}", *sub)
+    for question, literal in _compared_options(source):
+        q = asked.get(question)
+        if q is not None and literal not in {o.code for o in q.options}:
+            offered = "、".join(o.code for o in q.options)
+            c.report(entry, f"问题 {question!r} 没有选项 {literal!r}（可选：{offered}）", *sub)
+    sample = {code: ([q.options[0].code] if q.multiple else q.options[0].code) for code, q in asked.items()}
+    try:
+        condition.outcome({"answers": sample})
+    except ConditionEvalError as exc:
+        c.report(entry, f"条件无法求值：{exc}", *sub)
+    return reads
+
+
+def _compared_options(source: str) -> list[tuple[str, str]]:
+    pairs = [(m[0], m[1]) for m in _EQ_RIGHT.findall(source)]
+    pairs += [(m[1], m[0]) for m in _EQ_LEFT.findall(source)]
+    pairs += [(m[1], m[0]) for m in _IN.findall(source)]
+    for question, body in _IN_LIST.findall(source):
+        pairs += [(question, lit) for lit in _LITERAL.findall(body)]
+    return pairs
+
+
+def _holidays(c: _Checker) -> tuple[spec.HolidayYear, ...]:
+    years: dict[int, Located] = {}
+    for entry in c.sources.entries["holidays"]:
+        year: spec.HolidayYear = entry.value
+        if year.year in years:
+            c.report(entry, f"{year.year} 年的节假日重复定义", "year")
+            continue
+        years[year.year] = entry
+        seen: set[str] = set()
+        for i, day in enumerate(year.days):
+            if not day.date.startswith(f"{year.year}-"):
+                c.report(entry, f"日期 {day.date} 不在 {year.year} 年", "days", i, "date")
+            if day.date in seen:
+                c.report(entry, f"日期 {day.date} 重复", "days", i, "date")
+            seen.add(day.date)
+    return tuple(e.value for e in years.values())
+
+
+def _did_you_mean(code: str, known: Iterable[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(code, list(known), n=1, cutoff=0.75)
+    return f"（是否想写 {close[0]!r}？）" if close else ""

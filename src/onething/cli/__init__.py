@@ -1,0 +1,268 @@
+"""The ``onething`` command line. Thin: parse, call a service inside one transaction, print."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from onething.kit.errors import AppError
+
+app = typer.Typer(help="一件事一次办 OneThing", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="数据库", no_args_is_help=True)
+catalog_app = typer.Typer(help="标准目录（事项、材料、一件事）", no_args_is_help=True)
+things_app = typer.Typer(help="一件事", no_args_is_help=True)
+calendar_app = typer.Typer(help="工作日历", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(things_app, name="things")
+app.add_typer(calendar_app, name="calendar")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _engine() -> Any:
+    from onething.kit.db import engine_for
+    from onething.kit.settings import get_settings
+
+    s = get_settings()
+    return engine_for(s.database_url, s.db_pool_size)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]错误：[/red]{message}")
+    raise typer.Exit(code)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="监听地址")] = None,
+    port: Annotated[int | None, typer.Option(help="端口")] = None,
+    workers: Annotated[int | None, typer.Option(help="工作进程数")] = None,
+) -> None:
+    """启动网站与接口服务。"""
+    import uvicorn
+
+    from onething.kit.settings import get_settings
+
+    s = get_settings()
+    host, port, workers = host or s.host, port or s.port, workers or s.workers
+    out.print(f"OneThing 已启动：http://{host}:{port}  （接口文档 http://{host}:{port}/docs，{workers} 个工作进程）")
+    uvicorn.run(
+        "onething.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=s.log_level,
+        access_log=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """把数据库迁移到最新结构。"""
+    from onething.kit.migrate import upgrade
+
+    upgrade(_engine())
+    out.print("数据库已是最新结构。")
+
+
+@catalog_app.command("validate")
+def catalog_validate(path: Annotated[Path | None, typer.Argument(help="目录文件或文件夹")] = None) -> None:
+    """检查目录 YAML，逐条列出 文件:行号: 错误。"""
+    from onething.catalog.service import default_catalog_path, validate_path
+
+    root = path or default_catalog_path()
+    if not root.exists():
+        _fail(f"{root} 不存在")
+    catalog, problems, sources = validate_path(root)
+    for p in problems:
+        sys.stdout.write(f"{p}\n")
+    if catalog is None:
+        _fail(f"共 {len(problems)} 处错误（{sources.files} 个文件）")
+        return
+    out.print(
+        f"目录无误：{sources.files} 个文件，{len(catalog.things)} 件事，{len(catalog.items)} 个事项，"
+        f"{len(catalog.materials)} 种材料，{len(catalog.data_elements)} 个数据元，{len(catalog.regions)} 个区划。"
+    )
+
+
+@catalog_app.command("load")
+def catalog_load(path: Annotated[Path | None, typer.Argument(help="目录文件或文件夹")] = None) -> None:
+    """校验并载入目录，生成新的目录版本（内容未变则不新建）。"""
+    from onething.catalog.service import CatalogInvalid, load
+    from onething.kit.db import session_scope
+
+    try:
+        with session_scope(_engine()) as session:
+            result = load(session, path)
+    except CatalogInvalid as exc:
+        for p in exc.problems:
+            sys.stdout.write(f"{p}\n")
+        _fail(exc.message)
+        return
+    if result.created:
+        out.print(f"已载入目录版本 {result.number}：{result.counts}")
+    else:
+        out.print(f"目录未变化，当前版本仍为 {result.number}。")
+
+
+@catalog_app.command("versions")
+def catalog_versions() -> None:
+    """列出目录版本。"""
+    from onething.catalog.service import versions
+    from onething.kit.db import session_scope
+
+    with session_scope(_engine()) as session:
+        for v in versions(session):
+            out.print(f"{v.number}\t{v.created_at:%Y-%m-%d %H:%M}\t{v.digest[:12]}\t{v.counts}")
+
+
+def _catalog() -> Any:
+    from onething.catalog.service import active_catalog
+    from onething.kit.db import session_scope
+
+    with session_scope(_engine()) as session:
+        return active_catalog(session)
+
+
+@things_app.command("list")
+def things_list(
+    q: Annotated[str | None, typer.Option("--q", help="搜索")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """列出（或搜索）一件事。"""
+    from onething.catalog.browse import list_things
+
+    try:
+        result = list_things(_catalog(), q, limit=200)
+    except AppError as exc:
+        _fail(exc.message)
+        return
+    if as_json:
+        _print_json(result.model_dump())
+        return
+    table = Table("编码", "名称", "对象", "阶段", "事项数", "承诺时限")
+    for t in result.items:
+        table.add_row(
+            t.code,
+            t.name,
+            "个人" if t.audience == "individual" else "法人",
+            t.stage,
+            str(t.items),
+            f"{t.promised_days or '—'}",
+        )
+    out.print(table)
+
+
+def _parse_answers(pairs: list[str]) -> dict[str, Any]:
+    answers: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            _fail(f"--answer 应写成 问题=选项，收到 {pair!r}", 2)
+        key, value = pair.split("=", 1)
+        values = [v for v in value.split(",") if v]
+        answers[key.strip()] = values if len(values) > 1 or "," in value else value
+    return answers
+
+
+@app.command()
+def guide(
+    thing: Annotated[str, typer.Argument(help="一件事编码，如 open_restaurant")],
+    answer: Annotated[list[str] | None, typer.Option("--answer", "-a", help="问题=选项，多选用逗号分隔")] = None,
+    region: Annotated[str | None, typer.Option(help="办理地区划代码")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """生成一件事的一次告知办事指南。"""
+    from onething.guide.engine import generate
+
+    try:
+        result = generate(_catalog(), thing, _parse_answers(answer or []), region)
+    except AppError as exc:
+        if as_json:
+            _print_json(exc.as_dict())
+            raise typer.Exit(1) from None
+        _fail(exc.message)
+        return
+    if as_json:
+        _print_json(result)
+        return
+    from onething.cli.render import print_guide
+
+    print_guide(out, result)
+
+
+@calendar_app.command("add-days")
+def calendar_add_days(
+    date: Annotated[str, typer.Argument(help="起算日期 YYYY-MM-DD")],
+    days: Annotated[int, typer.Argument(help="工作日数")],
+) -> None:
+    """起算日期之后第 N 个工作日。"""
+    from onething.catalog.holidays import calendar
+    from onething.kit.db import session_scope
+
+    start = _date(date)
+    try:
+        with session_scope(_engine()) as session:
+            cal = calendar(session)
+            result = cal.add_working_days(start, days)
+    except AppError as exc:
+        _fail(exc.message)
+        return
+    sys.stdout.write(f"{result.isoformat()}\n")
+    if cal.estimated_years:
+        years = "、".join(str(y) for y in sorted(cal.estimated_years))
+        err.print(f"[yellow]注意：[/yellow]{years} 年尚无法定节假日数据，仅按周末推算，结果为估算。")
+
+
+@calendar_app.command("set")
+def calendar_set(
+    date: Annotated[str, typer.Argument(help="日期 YYYY-MM-DD")],
+    workday: Annotated[bool, typer.Option("--workday/--off", help="调休上班日 / 放假日")],
+    name: Annotated[str | None, typer.Option(help="名称，如 春节")] = None,
+) -> None:
+    """管理员覆盖某一天是否为工作日。"""
+    from onething.catalog.holidays import set_day
+    from onething.kit.db import session_scope
+
+    with session_scope(_engine()) as session:
+        try:
+            set_day(session, _date(date), workday, name)
+        except AppError as exc:
+            _fail(exc.message)
+    out.print(f"{date} 已设为{'工作日' if workday else '休息日'}。")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        _fail(f"日期格式应为 YYYY-MM-DD，收到 {text!r}", 2)
+        raise
+
+
+@app.command()
+def setup() -> None:
+    """迁移数据库并载入目录与演示数据（可重复运行）。"""
+    db_upgrade()
+    catalog_load(None)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

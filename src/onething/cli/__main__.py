@@ -1,0 +1,3 @@
+from onething.cli import main
+
+main()

@@ -1,0 +1,26 @@
+"""Guide route: one POST, the whole one-time notice back."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from onething.guide import service
+from onething.guide.model import Guide
+from onething.guide.schemas import GuideRequest
+from onething.kit.web import get_session, json_response
+
+router = APIRouter(prefix="/api/v1", tags=["guide"])
+
+
+@router.post(
+    "/things/{code}/guide",
+    summary="生成一次告知办事指南",
+    response_model=Guide,
+    responses={422: {"description": "回答有误：未知问题、无此选项、必答题未答"}},
+)
+def make_guide(code: str, body: GuideRequest, session: Annotated[Session, Depends(get_session)]) -> Response:
+    return json_response(service.guide(session, code, body.answers, body.region))

@@ -1,0 +1,103 @@
+"""The one form: every data element once, grouped, with the items that need it; and its JSON Schema."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from onething.catalog import spec
+from onething.catalog.model import Catalog, CompiledItem
+from onething.guide.model import FormField, FormGroup
+
+# 经办人 fields are needed only when someone applies on another's behalf.
+_OPTIONAL_GROUPS = {spec.FormGroup.agent}
+
+
+def _field(element: spec.DataElement, items: Sequence[str], required: bool) -> FormField:
+    return FormField(
+        code=element.code,
+        label=element.label,
+        type=element.type.value,
+        format=element.format.value if element.format else None,
+        required=required,
+        options=tuple((o.code, o.label) for o in element.options),
+        autofill=element.autofill,
+        max_length=element.max_length,
+        minimum=element.minimum,
+        maximum=element.maximum,
+        hint=element.hint,
+        items=tuple(items),
+    )
+
+
+def merge_form(catalog: Catalog, items: Sequence[CompiledItem]) -> tuple[tuple[FormGroup, ...], int]:
+    """The merged form and the number of fields the items would ask one by one."""
+    askers: dict[str, list[str]] = {}
+    alone = 0
+    for item in items:
+        alone += len(item.spec.fields) + len(item.spec.extra_fields)
+        for code in item.spec.fields:
+            askers.setdefault(code, []).append(item.code)
+    groups: list[FormGroup] = []
+    for group in spec.FormGroup:
+        fields = tuple(
+            _field(catalog.data_elements[code], users, group not in _OPTIONAL_GROUPS)
+            for code, users in askers.items()
+            if catalog.data_elements[code].group is group
+        )
+        if fields:
+            groups.append(FormGroup(group.value, spec.FORM_GROUP_NAMES[group], fields))
+    for item in items:
+        if item.spec.extra_fields:
+            extras = tuple(_field(e, [item.code], True) for e in item.spec.extra_fields)
+            groups.append(FormGroup(f"item:{item.code}", f"{item.spec.name}专项信息", extras))
+    return tuple(groups), alone
+
+
+_TYPES: dict[str, dict[str, Any]] = {
+    "string": {"type": "string"},
+    "text": {"type": "string"},
+    "integer": {"type": "integer"},
+    "decimal": {"type": "number"},
+    "money": {"type": "number", "multipleOf": 0.01},
+    "area": {"type": "number", "minimum": 0},
+    "date": {"type": "string", "format": "date"},
+    "boolean": {"type": "boolean"},
+}
+
+
+def field_schema(f: FormField) -> dict[str, Any]:
+    if f.type == "enum":
+        schema: dict[str, Any] = {"type": "string", "enum": [c for c, _ in f.options]}
+    elif f.type == "multi_enum":
+        schema = {"type": "array", "items": {"enum": [c for c, _ in f.options]}, "uniqueItems": True}
+    else:
+        schema = dict(_TYPES[f.type])
+    schema["title"] = f.label
+    if f.format:
+        schema["format"] = f.format
+    if f.max_length:
+        schema["maxLength"] = f.max_length
+    if f.minimum is not None:
+        schema["minimum"] = f.minimum
+    if f.maximum is not None:
+        schema["maximum"] = f.maximum
+    return schema
+
+
+def json_schema(form: Sequence[FormGroup]) -> dict[str, Any]:
+    """A JSON Schema (draft 2020-12) for the whole form, flat by field code."""
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for group in form:
+        for f in group.fields:
+            properties[f.code] = field_schema(f)
+            if f.required:
+                required.append(f.code)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }

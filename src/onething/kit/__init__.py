@@ -1,0 +1,1 @@
+"""Infrastructure shared by every domain; knows nothing of the domain."""

@@ -1,0 +1,105 @@
+"""Working days: statutory holidays and adjusted working days of mainland China.
+
+``chinese-calendar`` knows the years the State Council has published; an override table (edited
+by an administrator or loaded from YAML) corrects or extends it. A year with neither is a gap:
+by setting, either an error or a weekend-only estimate that is logged and reported as such.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import chinese_calendar
+
+from onething.kit.errors import ValidationFailed
+
+log = logging.getLogger(__name__)
+
+Fallback = Literal["weekends", "error"]
+
+
+class CalendarGap(ValidationFailed):
+    code = "calendar_gap"
+
+
+def _bundled_years() -> set[int]:
+    years = {d.year for d in chinese_calendar.holidays} | {d.year for d in chinese_calendar.workdays}
+    return set(range(min(years), max(years) + 1))
+
+
+_BUNDLED = frozenset(_bundled_years())
+
+
+@dataclass
+class WorkCalendar:
+    overrides: Mapping[dt.date, bool] = field(default_factory=dict)  # date -> is a working day
+    complete_years: frozenset[int] = frozenset()
+    fallback: Fallback = "weekends"
+    estimated_years: set[int] = field(default_factory=set)  # years answered by the fallback
+
+    def covers(self, year: int) -> bool:
+        return year in _BUNDLED or year in self.complete_years
+
+    def is_workday(self, day: dt.date) -> bool:
+        known = self.overrides.get(day)
+        if known is not None:
+            return known
+        if day.year in _BUNDLED:
+            return bool(chinese_calendar.is_workday(day))
+        if day.year in self.complete_years:
+            return day.weekday() < 5
+        return self._fallback(day)
+
+    def _fallback(self, day: dt.date) -> bool:
+        if self.fallback == "error":
+            raise CalendarGap(
+                f"{day.year} 年的法定节假日安排尚未录入，无法计算工作日；请管理员在节假日表中补充",
+                field="date",
+            )
+        if day.year not in self.estimated_years:
+            self.estimated_years.add(day.year)
+            log.warning("calendar: no holiday data for %s, counting weekends only (estimate)", day.year)
+        return day.weekday() < 5
+
+    def add_working_days(self, start: dt.date, days: int) -> dt.date:
+        """The ``days``-th working day after ``start`` (``start`` itself is not counted)."""
+        if days < 0:
+            raise ValidationFailed("工作日数不能为负数", field="days")
+        current = start
+        remaining = days
+        while remaining:
+            current += dt.timedelta(days=1)
+            if self.is_workday(current):
+                remaining -= 1
+        return current
+
+    def working_days_between(self, start: dt.date, end: dt.date) -> int:
+        """Working days in ``(start, end]``; negative when ``end`` is before ``start``."""
+        if end < start:
+            return -self.working_days_between(end, start)
+        count = 0
+        current = start
+        while current < end:
+            current += dt.timedelta(days=1)
+            if self.is_workday(current):
+                count += 1
+        return count
+
+    def holidays_in(self, year: int) -> list[dt.date]:
+        day = dt.date(year, 1, 1)
+        out = []
+        while day.year == year:
+            if day.weekday() < 5 and not self.is_workday(day):
+                out.append(day)
+            day += dt.timedelta(days=1)
+        return out
+
+
+def build_calendar(
+    overrides: Iterable[tuple[dt.date, bool]], complete_years: Iterable[int], fallback: Fallback
+) -> WorkCalendar:
+    return WorkCalendar(dict(overrides), frozenset(complete_years), fallback)

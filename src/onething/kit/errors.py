@@ -1,0 +1,47 @@
+"""Errors a person or a program can act on: a stable code, a Chinese message, the field at fault.
+
+Routes turn them into ``{"error": {"code", "message", "field"}}`` with the status below; the CLI
+prints the message and exits non-zero. Nothing else in the code base picks HTTP statuses.
+"""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+
+    def as_dict(self) -> dict[str, dict[str, str | None]]:
+        return {"error": {"code": self.code, "message": self.message, "field": self.field}}
+
+
+class ValidationFailed(AppError):
+    status = 422
+    code = "invalid"
+
+
+class NotFound(AppError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(AppError):
+    status = 409
+    code = "conflict"
+
+
+class Forbidden(AppError):
+    status = 403
+    code = "forbidden"
+
+
+class ServiceUnavailable(AppError):
+    status = 503
+    code = "unavailable"

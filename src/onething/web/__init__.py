@@ -1,0 +1,1 @@
+"""The web application: API routers from each domain, and the pages people use."""

@@ -1,0 +1,65 @@
+"""The ASGI application factory (``uvicorn --factory onething.web.app:create_app``)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine, text
+
+import onething
+from onething.catalog import api as catalog_api
+from onething.catalog import service as catalog_service
+from onething.catalog.search import index_for
+from onething.guide import api as guide_api
+from onething.kit.db import engine_for, session_factory
+from onething.kit.errors import AppError
+from onething.kit.settings import get_settings
+from onething.kit.web import install_error_handlers
+from onething.web import pages, system
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(engine: Engine | None = None) -> FastAPI:
+    settings = get_settings()
+    engine = engine or engine_for(settings.database_url, settings.db_pool_size)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _warm_up(app)
+        yield
+
+    app = FastAPI(
+        title="OneThing 一件事一次办",
+        version=onething.__version__,
+        description='一件事一次办综合服务平台接口。错误统一为 {"error": {"code", "message", "field"}}。',
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    install_error_handlers(app, pages.error_page)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(system.router)
+    app.include_router(catalog_api.router)
+    app.include_router(guide_api.router)
+    app.include_router(pages.router)
+    return app
+
+
+def _warm_up(app: Any) -> None:
+    """Build the catalog and the search index before the first request needs them."""
+    session = app.state.sessions()
+    try:
+        session.execute(text("SELECT 1"))
+        index_for(catalog_service.active_catalog(session))
+    except AppError as exc:
+        log.warning("warm-up skipped: %s", exc.message)
+    finally:
+        session.close()

@@ -1,0 +1,104 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL.
+
+``make test`` starts a throwaway PostgreSQL cluster and passes its port in ONETHING_TEST_PG_PORT;
+pytest-postgresql's no-process fixture points at it and its janitor makes one fresh database per
+run. Each test runs inside a transaction that is rolled back, so tests never see each other.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pytest_postgresql import factories
+from pytest_postgresql.janitor import DatabaseJanitor
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
+
+from onething.catalog.model import Catalog
+from onething.catalog.service import load, validate_path
+from onething.kit.db import make_engine, session_scope
+from onething.kit.migrate import upgrade
+from onething.web.app import create_app
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "catalog"
+MINI = ROOT / "tests" / "fixtures" / "catalog"
+PG_PORT = os.environ.get("ONETHING_TEST_PG_PORT")
+
+pg_server = factories.postgresql_noproc(host="127.0.0.1", port=PG_PORT or 5432, user="postgres")
+
+
+def _compiled(path: Path) -> Catalog:
+    catalog, problems, _ = validate_path(path)
+    assert catalog is not None, "\n".join(str(p) for p in problems)
+    return catalog
+
+
+@pytest.fixture(scope="session")
+def seed_catalog() -> Catalog:
+    return _compiled(SEED)
+
+
+@pytest.fixture(scope="session")
+def mini_catalog() -> Catalog:
+    return _compiled(MINI)
+
+
+def _prepare(engine: Engine) -> None:
+    upgrade(engine)
+    with session_scope(engine) as session:
+        load(session, SEED)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}")
+        _prepare(eng)
+        yield eng
+        eng.dispose()
+        return
+    if not PG_PORT:
+        if os.environ.get("ONETHING_REQUIRE_PG"):
+            pytest.fail("ONETHING_REQUIRE_PG is set but no PostgreSQL port was given")
+        pytest.skip("PostgreSQL not configured: run `make test`, or set ONETHING_TEST_PG_PORT")
+    server = request.getfixturevalue("pg_server")
+    dbname = f"onething_test_{os.getpid()}"
+    with DatabaseJanitor(user=server.user, host=server.host, port=server.port, dbname=dbname, version=server.version):
+        eng = make_engine(f"postgresql+psycopg://{server.user}@{server.host}:{server.port}/{dbname}")
+        _prepare(eng)
+        yield eng
+        eng.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    conn = engine.connect()
+    outer = conn.begin()
+    yield conn
+    outer.rollback()
+    conn.close()
+
+
+def _session(conn: Connection) -> Session:
+    # Commits inside the code under test release a SAVEPOINT; the outer transaction is rolled back.
+    return Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+def db(connection: Connection) -> Iterator[Session]:
+    session = _session(connection)
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def client(engine: Engine, connection: Connection) -> Iterator[TestClient]:
+    app = create_app(engine)
+    app.state.sessions = lambda: _session(connection)
+    with TestClient(app) as c:
+        yield c

@@ -1,0 +1,69 @@
+"""The command line, end to end on a fresh SQLite file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from onething.cli import app
+from onething.kit.settings import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def fresh_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "cli.db"
+    monkeypatch.setenv("ONETHING_DATABASE_URL", f"sqlite:///{path}")
+    get_settings.cache_clear()
+    yield path
+    get_settings.cache_clear()
+
+
+def test_setup_is_repeatable_and_guide_json_works(fresh_db: Path) -> None:
+    first = runner.invoke(app, ["setup"])
+    assert first.exit_code == 0, first.output
+    assert "已载入目录版本 1" in first.output
+    again = runner.invoke(app, ["setup"])
+    assert again.exit_code == 0 and "目录未变化，当前版本仍为 1" in again.output
+
+    listed = runner.invoke(app, ["things", "list", "--json"])
+    assert listed.exit_code == 0
+    things = json.loads(listed.stdout)
+    assert any(t["code"] == "open_restaurant" for t in things["items"])
+
+
+def test_guide_command_reports_bad_answers(fresh_db: Path) -> None:
+    assert runner.invoke(app, ["setup"]).exit_code == 0
+    bad = runner.invoke(app, ["guide", "open_restaurant", "--answer", "nope=1", "--json"])
+    assert bad.exit_code == 1
+    assert json.loads(bad.stdout)["error"]["code"] == "unknown_question"
+    malformed = runner.invoke(app, ["guide", "open_restaurant", "--answer", "novalue"])
+    assert malformed.exit_code == 2
+
+
+def test_validate_prints_file_and_line(tmp_path: Path) -> None:
+    broken = tmp_path / "bad.yaml"
+    broken.write_text("materials:\n  - {code: a, name: 甲, license_type: nope}\n", encoding="utf-8")
+    result = runner.invoke(app, ["catalog", "validate", str(broken)])
+    assert result.exit_code == 1
+    assert "bad.yaml:2: 未知的证照类型 'nope'" in result.stdout
+
+
+def test_validate_accepts_the_seed_catalog() -> None:
+    result = runner.invoke(app, ["catalog", "validate"])
+    assert result.exit_code == 0, result.stdout
+    assert "目录无误" in result.stdout
+
+
+def test_calendar_add_days(fresh_db: Path) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(app, ["calendar", "add-days", "2026-09-30", "1"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "2026-10-08"
+    bad = runner.invoke(app, ["calendar", "add-days", "2026-13-01", "1"])
+    assert bad.exit_code == 2
