@@ -6,6 +6,7 @@ import itertools
 import os
 import platform
 import statistics
+from pathlib import Path
 from typing import Any
 
 from onething.catalog.model import Catalog, CompiledThing
@@ -16,7 +17,7 @@ from onething.kit.errors import ValidationFailed
 def machine() -> dict[str, Any]:
     cpu = "unknown"
     try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
+        with Path("/proc/cpuinfo").open(encoding="utf-8") as f:
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass

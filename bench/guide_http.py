@@ -55,7 +55,12 @@ def _run_wrk(url: str, script: Path, seconds: int, connections: int) -> dict[str
         value, unit = float(m.group(1)), m.group(2)
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
-    return {"requests_per_s": rps, "p50_ms": ms("50"), "p99_ms": ms("99"), "non_2xx": int(non2xx.group(1)) if non2xx else 0}
+    return {
+        "requests_per_s": rps,
+        "p50_ms": ms("50"),
+        "p99_ms": ms("99"),
+        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+    }
 
 
 def main(seconds: int = 10, workers: int = 2, connections: int = 32) -> dict[str, object]:
@@ -66,7 +71,10 @@ def main(seconds: int = 10, workers: int = 2, connections: int = 32) -> dict[str
     thing, _, n_items = largest(catalog)
     bodies = [json.dumps({"answers": a}, ensure_ascii=False) for a in answer_sets(thing, limit=16)]
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "ONETHING_DATABASE_URL": os.environ.get("ONETHING_BENCH_DB_URL", f"sqlite:///{tmp}/bench.db")}
+        env = {
+            **os.environ,
+            "ONETHING_DATABASE_URL": os.environ.get("ONETHING_BENCH_DB_URL", f"sqlite:///{tmp}/bench.db"),
+        }
         onething = str(Path(sys.executable).with_name("onething"))
         subprocess.run([onething, "setup"], env=env, check=True, capture_output=True)
         port = _free_port()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import catalog_load  # noqa: E402
-import guide_http  # noqa: E402
-import guide_latency  # noqa: E402
+import catalog_load
+import guide_http
+import guide_latency
 
 
 def main() -> None:

@@ -68,7 +68,7 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         pytest.skip("PostgreSQL not configured: run `make test`, or set ONETHING_TEST_PG_PORT")
     server = request.getfixturevalue("pg_server")
     dbname = f"onething_test_{os.getpid()}"
-    with DatabaseJanitor(user=server.user, host=server.host, port=server.port, dbname=dbname, version=server.version):
+    with DatabaseJanitor(user=server.user, host=server.host, port=server.port, dbname=dbname):
         eng = make_engine(f"postgresql+psycopg://{server.user}@{server.host}:{server.port}/{dbname}")
         _prepare(eng)
         yield eng

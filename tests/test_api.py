@@ -79,7 +79,7 @@ def test_item_detail(client: TestClient) -> None:
     assert "open_restaurant" in body["things"]
 
 
-def _assert_error(r, status: int, code: str, field: str | None) -> None:  # type: ignore[no-untyped-def]
+def _assert_error(r, status: int, code: str, field: str | None) -> None:
     assert r.status_code == status, r.text
     err = r.json()["error"]
     assert err["code"] == code
@@ -122,7 +122,9 @@ def test_calendar_endpoint(client: TestClient) -> None:
     r = client.get("/api/v1/calendar/add-days", params={"date": "2026-09-30", "days": 1})
     assert r.status_code == 200
     assert r.json()["result"] == "2026-10-08"
-    _assert_error(client.get("/api/v1/calendar/add-days", params={"date": "x", "days": 1}), 422, "invalid_request", "date")
+    _assert_error(
+        client.get("/api/v1/calendar/add-days", params={"date": "x", "days": 1}), 422, "invalid_request", "date"
+    )
 
 
 def test_openapi_is_served(client: TestClient) -> None:

@@ -96,7 +96,7 @@ def test_overrides_beat_bundled_data_and_complete_years_need_no_fallback() -> No
     assert custom.estimated_years == set()
 
 
-def test_override_table_feeds_the_calendar(db) -> None:  # type: ignore[no-untyped-def]
+def test_override_table_feeds_the_calendar(db) -> None:
     holidays.set_day(db, D(2031, 1, 2), workday=False, name="测试假日")
     holidays.mark_complete(db, 2031, True, "测试")
     cal2 = holidays.calendar(db)
@@ -106,7 +106,7 @@ def test_override_table_feeds_the_calendar(db) -> None:  # type: ignore[no-untyp
     assert holidays.calendar(db).is_workday(D(2031, 1, 2)) is True
 
 
-def test_override_out_of_range_is_refused(db) -> None:  # type: ignore[no-untyped-def]
+def test_override_out_of_range_is_refused(db) -> None:
     with pytest.raises(ValidationFailed):
         holidays.set_day(db, D(1999, 1, 1), workday=False)
     assert holidays.list_overrides(db, 1999) == []

@@ -65,7 +65,7 @@ def test_cycle_in_after(tmp_path: Path) -> None:
 
 
 def test_condition_that_does_not_compile(tmp_path: Path) -> None:
-    found = problems_for(tmp_path, "", replace=("when: \"answers.area == 'large'\"", "when: \"answers.area == \""))
+    found = problems_for(tmp_path, "", replace=("when: \"answers.area == 'large'\"", 'when: "answers.area == "'))
     assert any(p.startswith("mini.yaml:106: 条件无法编译") for p in found), found
 
 
@@ -80,7 +80,9 @@ def test_condition_reading_a_question_the_thing_does_not_ask(tmp_path: Path) -> 
 
 
 def test_material_condition_must_be_answerable_by_every_thing_using_the_item(tmp_path: Path) -> None:
-    found = problems_for(tmp_path, "", replace=("answers.premises == 'leased'\"}]", "answers.premises_kind == 'leased'\"}]"))
+    found = problems_for(
+        tmp_path, "", replace=("answers.premises == 'leased'\"}]", "answers.premises_kind == 'leased'\"}]")
+    )
     assert any("材料条件读取的问题 premises_kind 在使用本事项的一件事 open_shop 中不存在" in p for p in found), found
 
 
@@ -95,11 +97,15 @@ def test_unknown_key_and_yaml_syntax(tmp_path: Path) -> None:
 def test_duplicate_code_across_files_points_at_both(tmp_path: Path) -> None:
     found = problems_for(tmp_path, "materials:\n  - {code: fire_plan, name: 又一个}\n")
     # files are read in name order, so extra.yaml holds the first definition
-    assert any(p.startswith("mini.yaml:24: 材料编码 'fire_plan' 重复（首次定义于 ") and "extra.yaml:2）" in p for p in found)
+    assert any(
+        p.startswith("mini.yaml:24: 材料编码 'fire_plan' 重复（首次定义于 ") and "extra.yaml:2）" in p for p in found
+    )
 
 
 def test_promise_shorter_than_the_critical_path(tmp_path: Path) -> None:
-    found = problems_for(tmp_path, "", replace=("    promised_days: 20\n    questions:", "    promised_days: 5\n    questions:"))
+    found = problems_for(
+        tmp_path, "", replace=("    promised_days: 20\n    questions:", "    promised_days: 5\n    questions:")
+    )
     assert any("承诺总时限 5 个工作日短于全部事项的关键路径 11 个工作日" in p for p in found), found
 
 

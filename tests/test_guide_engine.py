@@ -13,7 +13,7 @@ from onething.kit.errors import NotFound, ValidationFailed
 FULL = {"has_license": "no", "premises": "leased", "area": "large", "sells": ["tobacco"]}
 
 
-def codes(seq) -> list[str]:  # type: ignore[no-untyped-def]
+def codes(seq) -> list[str]:
     return [x.code for x in seq]
 
 
@@ -129,7 +129,7 @@ def test_steps_show_parallel_waves_and_onsite_check(mini_catalog: Catalog) -> No
         ({**FULL, "sells": ["wine"]}, "option_not_offered", "answers.sells"),
     ],
 )
-def test_bad_answers_name_the_question(mini_catalog: Catalog, answers: dict, code: str, field: str) -> None:  # type: ignore[type-arg]
+def test_bad_answers_name_the_question(mini_catalog: Catalog, answers: dict, code: str, field: str) -> None:
     with pytest.raises(ValidationFailed) as err:
         generate(mini_catalog, "open_shop", answers)
     assert err.value.code == code

@@ -6,10 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onething.catalog import spec
+from onething.catalog import repository, spec
 from onething.kit.calendar import WorkCalendar, build_calendar
 from onething.kit.errors import ValidationFailed
 from onething.kit.settings import get_settings
@@ -17,9 +16,11 @@ from onething.models import HolidayDay, HolidayYear
 
 
 def calendar(session: Session) -> WorkCalendar:
-    overrides = session.execute(select(HolidayDay.day, HolidayDay.workday)).tuples().all()
-    complete = session.scalars(select(HolidayYear.year).where(HolidayYear.complete)).all()
-    return build_calendar(overrides, complete, get_settings().calendar_fallback)
+    return build_calendar(
+        repository.holiday_overrides(session),
+        repository.complete_holiday_years(session),
+        get_settings().calendar_fallback,
+    )
 
 
 def _year(session: Session, year: int) -> HolidayYear:
@@ -67,7 +68,7 @@ def apply_catalog_years(session: Session, years: Iterable[spec.HolidayYear]) -> 
     for year in years:
         row = _year(session, year.year)
         row.complete, row.source = year.complete, year.source
-        for old in session.scalars(select(HolidayDay).where(HolidayDay.year == year.year)):
+        for old in repository.holiday_days(session, year.year):
             session.delete(old)
         session.flush()
         for day in year.days:
@@ -78,7 +79,4 @@ def apply_catalog_years(session: Session, years: Iterable[spec.HolidayYear]) -> 
 
 
 def list_overrides(session: Session, year: int | None = None) -> list[HolidayDay]:
-    stmt = select(HolidayDay).order_by(HolidayDay.day)
-    if year is not None:
-        stmt = stmt.where(HolidayDay.year == year)
-    return list(session.scalars(stmt))
+    return list(repository.holiday_days(session, year))

@@ -33,10 +33,10 @@ class CompiledMaterialRef:
 class CompiledItem:
     spec: spec.Item
     materials: tuple[CompiledMaterialRef, ...]
+    code: str = ""
 
-    @property
-    def code(self) -> str:
-        return self.spec.code
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "code", self.spec.code)  # read on every guide: a slot, not a property
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +51,7 @@ class CompiledThing:
         return self.spec.code
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity: engines cache derived views per catalog object
 class Catalog:
     digest: str
     regions: Mapping[str, spec.Region]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from onething.models import CatalogEntry, CatalogVersion, Region
+from onething.models import CatalogEntry, CatalogVersion, HolidayDay, HolidayYear, Region
 
 
 def latest_version(session: Session) -> CatalogVersion | None:
@@ -70,3 +71,18 @@ def upsert_regions(session: Session, regions: Iterable[tuple[str, str, str, str 
 
 def all_regions(session: Session) -> Sequence[Region]:
     return session.scalars(select(Region).order_by(Region.code)).all()
+
+
+def holiday_overrides(session: Session) -> list[tuple[dt.date, bool]]:
+    return [(day, workday) for day, workday in session.execute(select(HolidayDay.day, HolidayDay.workday))]
+
+
+def complete_holiday_years(session: Session) -> Sequence[int]:
+    return session.scalars(select(HolidayYear.year).where(HolidayYear.complete)).all()
+
+
+def holiday_days(session: Session, year: int | None = None) -> Sequence[HolidayDay]:
+    stmt = select(HolidayDay).order_by(HolidayDay.day)
+    if year is not None:
+        stmt = stmt.where(HolidayDay.year == year)
+    return session.scalars(stmt).all()

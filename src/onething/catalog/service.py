@@ -74,10 +74,12 @@ def load(session: Session, path: Path | None = None) -> LoadResult:
     number = (latest.number if latest else 0) + 1
     version = CatalogVersion(number=number, digest=sources.digest, source=str(root)[:500], counts=counts)
     rows = [
-        CatalogEntry(section=section, code=_code(entry), name=_name(entry), body=entry.value.model_dump(mode="json"))
+        CatalogEntry(
+            section=section, code=_code(entry, n), name=_name(entry, n), body=entry.value.model_dump(mode="json")
+        )
         for section, located in sources.entries.items()
         if section != "regions"
-        for entry in located
+        for n, entry in enumerate(located)
     ]
     repository.add_version(session, version, rows)
     from onething.catalog import holidays  # holidays live beside the catalog they come with
@@ -92,23 +94,24 @@ def _regions_parents_first(catalog: Catalog) -> list[tuple[str, str, str, str | 
     return [(r.code, r.name, r.level.value, r.parent) for r in ranked]
 
 
-def _code(entry: Located) -> str:
+def _code(entry: Located, n: int) -> str:
+    """The entry's key within its section; synonym groups have none, so their position serves."""
     value = entry.value
     if isinstance(value, spec.Implementation):
         return f"{value.item}@{value.region}"
     if isinstance(value, spec.Synonym):
-        return f"synonym_{entry.path[-1]}"
+        return f"synonym_{n}"
     if isinstance(value, spec.HolidayYear):
         return str(value.year)
     return str(value.code)
 
 
-def _name(entry: Located) -> str:
+def _name(entry: Located, n: int) -> str:
     value = entry.value
     name = getattr(value, "name", None) or getattr(value, "label", None)
     if name is None and isinstance(value, spec.Synonym):
         name = "、".join(value.words)
-    return str(name or _code(entry))[:200]
+    return str(name or _code(entry, n))[:200]
 
 
 _MODELS: dict[str, type[BaseModel]] = {

@@ -24,6 +24,7 @@ from onething.guide.model import (
     Saving,
     Step,
 )
+from onething.guide.prepared import prepared
 from onething.kit.conditions import Outcome, context
 from onething.kit.errors import NotFound, ValidationFailed
 
@@ -163,27 +164,12 @@ def _guide_item(
     critical: set[str],
     region: str | None,
 ) -> GuideItem:
-    s = item.spec
     impl = catalog.implementation(item.code, region)
     start, finish = schedule[item.code]
     return GuideItem(
-        code=s.code,
-        name=s.name,
-        type=s.type.value,
-        type_name=spec.ITEM_TYPE_NAMES[s.type],
-        org_kind=s.org_kind,
-        org_name=catalog.org_kinds[s.org_kind].name,
-        level=s.level.value,
-        legal_days=s.legal_days,
+        **prepared(catalog).items[item.code],
         promised_days=finish - start,
-        immediate=s.kind is spec.ServiceKind.immediate,
-        fee_yuan=impl.fee_yuan if impl and impl.fee_yuan is not None else s.fee_yuan,
-        fee_basis=s.fee_basis,
-        result=s.result.name if s.result else None,
-        license_type=s.result.license_type if s.result else None,
-        online_depth=s.online_depth,
-        onsite_inspection=s.onsite_inspection,
-        notice_commitment=s.notice_commitment,
+        fee_yuan=impl.fee_yuan if impl and impl.fee_yuan is not None else item.spec.fee_yuan,
         after=tuple(deps[item.code]),
         stage=comp.spec.stage,
         start_day=start,
@@ -191,8 +177,6 @@ def _guide_item(
         critical=item.code in critical,
         reason=reason,
         hall=impl.hall if impl else None,
-        conditions=tuple(s.conditions),
-        legal_basis=tuple(s.legal_basis),
     )
 
 
@@ -222,7 +206,8 @@ def _materials(
     for item in items:
         if item.spec.result and item.spec.result.license_type:
             producers.setdefault(item.spec.result.license_type, []).append(item.code)
-    out = [_merge_material(catalog, code, uses, producers, deps) for code, uses in needed.items()]
+    upstream = {item.code: _ancestors(item.code, deps) for item in items} if producers else {}
+    out = [_merge_material(catalog, code, uses, producers, upstream) for code, uses in needed.items()]
     return tuple(out), alone
 
 
@@ -231,32 +216,36 @@ def _merge_material(
     code: str,
     uses: list[tuple[str, spec.MaterialRef]],
     producers: Mapping[str, list[str]],
-    deps: Mapping[str, Sequence[str]],
+    upstream: Mapping[str, set[str]],
 ) -> GuideMaterial:
-    m = catalog.materials[code]
-    copies = max(ref.copies or m.copies for _, ref in uses)
-    key = any((ref.necessity or m.necessity) is spec.Necessity.key for _, ref in uses)
-    notes = [ref.note for _, ref in uses if ref.note] or ([m.note] if m.note else [])
-    form = m.form
+    m = prepared(catalog).materials[code]
+    copies = m.copies
+    key = False
+    notes: list[str] = []
+    for _, ref in uses:
+        copies = max(copies, ref.copies or 0) if ref.copies else max(copies, m.copies)
+        key = key or (ref.necessity is spec.Necessity.key if ref.necessity else m.key)
+        if ref.note:
+            notes.append(ref.note)
+    if not notes and m.note:
+        notes.append(m.note)
     exempt, reason = None, None
     if m.license_type is not None:
         made_by = producers.get(m.license_type, [])
-        users = [u for u, _ in uses]
-        if made_by and all(set(made_by) & _ancestors(u, deps) for u in users):
+        if made_by and all(upstream[u].intersection(made_by) for u, _ in uses):
             exempt = "bundle"
-            names = "、".join(catalog.items[p].spec.name for p in made_by)
+            names = "、".join(prepared(catalog).item_names[p] for p in made_by)
             reason = f"由本次联办的「{names}」办结后直接共享，无需提交"
         else:
             exempt = "license"
-            lt = catalog.license_types[m.license_type].name
-            reason = f"持有有效的{lt}电子证照的，可直接调用，免于提交"
+            reason = f"持有有效的{m.license_name}电子证照的，可直接调用，免于提交"
     return GuideMaterial(
         code=code,
         name=m.name,
-        form=form.value,
-        form_name=spec.MATERIAL_FORM_NAMES[form],
+        form=m.form,
+        form_name=m.form_name,
         copies=copies,
-        necessity=(spec.Necessity.key if key else spec.Necessity.tolerable).value,
+        necessity="key" if key else "tolerable",
         items=tuple(u for u, _ in uses),
         exempt=exempt,
         exempt_reason=reason,

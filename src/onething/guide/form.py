@@ -8,49 +8,31 @@ from typing import Any
 from onething.catalog import spec
 from onething.catalog.model import Catalog, CompiledItem
 from onething.guide.model import FormField, FormGroup
-
-# 经办人 fields are needed only when someone applies on another's behalf.
-_OPTIONAL_GROUPS = {spec.FormGroup.agent}
-
-
-def _field(element: spec.DataElement, items: Sequence[str], required: bool) -> FormField:
-    return FormField(
-        code=element.code,
-        label=element.label,
-        type=element.type.value,
-        format=element.format.value if element.format else None,
-        required=required,
-        options=tuple((o.code, o.label) for o in element.options),
-        autofill=element.autofill,
-        max_length=element.max_length,
-        minimum=element.minimum,
-        maximum=element.maximum,
-        hint=element.hint,
-        items=tuple(items),
-    )
+from onething.guide.prepared import prepared
 
 
 def merge_form(catalog: Catalog, items: Sequence[CompiledItem]) -> tuple[tuple[FormGroup, ...], int]:
     """The merged form and the number of fields the items would ask one by one."""
+    ready = prepared(catalog)
+    views = ready.fields
     askers: dict[str, list[str]] = {}
     alone = 0
     for item in items:
         alone += len(item.spec.fields) + len(item.spec.extra_fields)
         for code in item.spec.fields:
             askers.setdefault(code, []).append(item.code)
-    groups: list[FormGroup] = []
-    for group in spec.FormGroup:
-        fields = tuple(
-            _field(catalog.data_elements[code], users, group not in _OPTIONAL_GROUPS)
-            for code, users in askers.items()
-            if catalog.data_elements[code].group is group
+    buckets: dict[spec.FormGroup, list[FormField]] = {}
+    for code, users in askers.items():
+        view = views[code]
+        buckets.setdefault(view.group, []).append(
+            FormField(**view.static, required=not view.optional, items=tuple(users))
         )
-        if fields:
-            groups.append(FormGroup(group.value, spec.FORM_GROUP_NAMES[group], fields))
-    for item in items:
-        if item.spec.extra_fields:
-            extras = tuple(_field(e, [item.code], True) for e in item.spec.extra_fields)
-            groups.append(FormGroup(f"item:{item.code}", f"{item.spec.name}专项信息", extras))
+    groups = [
+        FormGroup(group.value, spec.FORM_GROUP_NAMES[group], tuple(buckets[group]))
+        for group in spec.FormGroup
+        if group in buckets
+    ]
+    groups.extend(ready.extras[item.code] for item in items if item.code in ready.extras)
     return tuple(groups), alone
 
 
