@@ -40,9 +40,13 @@ test: $(STAMP) system lint
 	  trap 'bash scripts/pg-cluster.sh stop $(PGDIR)' EXIT && \
 	  ONETHING_TEST_PG_PORT=$$port ONETHING_REQUIRE_PG=1 $(BIN)/pytest $(PYTEST_ARGS)
 
+# Figures for the README: guide latency, catalog load (SQLite and PostgreSQL), HTTP throughput.
 bench: $(STAMP)
 	bash scripts/ensure-system.sh wrk
-	$(BIN)/python bench/run_all.py
+	bash scripts/pg-cluster.sh stop $(PGDIR)
+	port=$$(bash scripts/pg-cluster.sh start $(PGDIR)) && \
+	  trap 'bash scripts/pg-cluster.sh stop $(PGDIR)' EXIT && \
+	  ONETHING_BENCH_PG_URL=postgresql+psycopg://postgres@127.0.0.1:$$port/postgres $(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "catalog"
 MINI = ROOT / "tests" / "fixtures" / "catalog"
 PG_PORT = os.environ.get("ONETHING_TEST_PG_PORT")
+# Tests load catalogs and read them back at once: no caching of the active version.
+os.environ["ONETHING_CATALOG_CHECK_SECONDS"] = "0"
 
 pg_server = factories.postgresql_noproc(host="127.0.0.1", port=PG_PORT or 5432, user="postgres")
 

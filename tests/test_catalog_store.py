@@ -5,11 +5,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from onething.catalog import service
 from onething.catalog.model import Catalog
+from onething.kit.settings import get_settings
 from onething.models import CatalogVersion, Region
 
 MINI = Path(__file__).parent / "fixtures" / "catalog"
@@ -59,3 +61,23 @@ def test_changing_one_item_makes_a_version_that_differs_in_that_item(db: Session
     before = service.catalog_version(db, first).items["food_permit"].spec.promised_days
     after = service.catalog_version(db, second).items["food_permit"].spec.promised_days
     assert (before, after) == (10, 9)
+
+
+def test_processes_trust_the_active_version_for_a_bounded_time(
+    db: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ONETHING_CATALOG_CHECK_SECONDS", "60")
+    get_settings.cache_clear()
+    try:
+        assert service.active_catalog(db).version == 1
+        assert service.known_catalog(db) is service.active_catalog(db)
+        shutil.copy(MINI / "mini.yaml", tmp_path / "mini.yaml")
+        service.load(db, tmp_path)
+        assert service.active_catalog(db).version == 1  # still trusted: within the interval
+        monkeypatch.setenv("ONETHING_CATALOG_CHECK_SECONDS", "0")
+        get_settings.cache_clear()
+        assert service.known_catalog(db) is None
+        assert service.active_catalog(db).version == 2  # asked again: the new version
+    finally:
+        service._latest.clear()
+        get_settings.cache_clear()

@@ -38,6 +38,7 @@ def test_items_left_out_carry_the_answer_that_left_them_out(mini_catalog: Catalo
     assert set(reasons) == {"registration", "fire_check", "tobacco_license"}
     assert "已有" in reasons["registration"] and "无需办理" in reasons["registration"]
     assert "50平方米以下" in reasons["fire_check"]
+    assert reasons["tobacco_license"] == "因为「还卖什么？」没有选择「香烟」，无需办理"
     assert g.promised_days == 10
 
 
@@ -45,6 +46,9 @@ def test_reason_names_the_question_and_option(mini_catalog: Catalog) -> None:
     g = generate(mini_catalog, "open_shop", FULL)
     reason = {i.code: i.reason for i in g.items}
     assert reason["tobacco_license"] == "因为「还卖什么？」选择了「香烟」，需要办理"
+    both = generate(mini_catalog, "open_shop", {**FULL, "sells": ["alcohol", "tobacco"]})
+    # only the option the condition looks for is named, not everything chosen
+    assert next(i.reason for i in both.items if i.code == "tobacco_license") == reason["tobacco_license"]
     assert reason["food_permit"] == "本一件事的必办事项"
 
 

@@ -8,6 +8,12 @@ from onething.catalog.search import index_for
 from onething.kit.errors import NotFound, ValidationFailed
 
 AUDIENCES = {"individual": "个人办事", "enterprise": "法人办事"}
+# Life-cycle order people recognise; stages the catalog adds later sort after these.
+STAGE_ORDER = "出生 上学 就业 婚育 置业 社保 救助 退役 退休 身后 开办 经营 变更 建设 注销".split()
+
+
+def _stage_rank(stage: str) -> tuple[int, str]:
+    return (STAGE_ORDER.index(stage), "") if stage in STAGE_ORDER else (len(STAGE_ORDER), stage)
 
 
 def _summary(
@@ -48,7 +54,7 @@ def list_things(
         return schemas.ThingList(catalog_version=catalog.version, total=len(hits), items=found)
     things = sorted(
         (t for t in catalog.things.values() if keep(t)),
-        key=lambda t: (t.spec.audience.value != "individual", t.spec.stage, t.spec.code),
+        key=lambda t: (t.spec.audience.value != "individual", _stage_rank(t.spec.stage), t.spec.code),
     )
     return schemas.ThingList(
         catalog_version=catalog.version, total=len(things), items=[_summary(catalog, t) for t in things[:limit]]
@@ -61,7 +67,7 @@ def stages(catalog: Catalog) -> dict[str, list[str]]:
         bucket = out[t.spec.audience.value]
         if t.spec.stage not in bucket:
             bucket.append(t.spec.stage)
-    return out
+    return {a: sorted(b, key=_stage_rank) for a, b in out.items()}
 
 
 def get_thing(catalog: Catalog, code: str) -> CompiledThing:

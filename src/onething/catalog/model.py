@@ -21,6 +21,7 @@ class CompiledComponent:
     spec: spec.Component
     when: Condition | None
     reads: frozenset[str]  # question codes the condition reads
+    compares: Mapping[str, frozenset[str]]  # question code -> option codes the condition names
 
 
 @dataclass(frozen=True, slots=True)

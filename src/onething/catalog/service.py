@@ -7,6 +7,7 @@ The compiled catalog of a version never changes, so each process keeps the ones 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,11 +128,40 @@ _MODELS: dict[str, type[BaseModel]] = {
 }
 
 
+_latest: dict[int, tuple[float, tuple[int, str]]] = {}  # id(bind) -> (checked at, (number, digest))
+
+
 def active_catalog(session: Session) -> Catalog:
-    latest = repository.latest_key(session)
+    latest = _latest_key(session)
     if latest is None:
         raise ServiceUnavailable("目录尚未载入，请先运行 onething catalog load", code="catalog_not_loaded")
     return _cached(session, *latest)
+
+
+def known_catalog(session: Session) -> Catalog | None:
+    """The active catalog when this process knows it without asking the database, else None.
+
+    Lets a CPU-only route stay on the event loop and go to the thread pool only for the rare
+    database check (see ``catalog_check_seconds``)."""
+    ttl = get_settings().catalog_check_seconds
+    known = _latest.get(id(session.get_bind()))
+    if ttl <= 0 or known is None or time.monotonic() - known[0] >= ttl:
+        return None
+    return _cache.get(known[1])
+
+
+def _latest_key(session: Session) -> tuple[int, str] | None:
+    """The active version, asked of the database at most every ``catalog_check_seconds``."""
+    ttl = get_settings().catalog_check_seconds
+    bind = id(session.get_bind())
+    now = time.monotonic()
+    known = _latest.get(bind)
+    if ttl > 0 and known is not None and now - known[0] < ttl:
+        return known[1]
+    latest = repository.latest_key(session)
+    if latest is not None and ttl > 0:
+        _latest[bind] = (now, latest)
+    return latest
 
 
 def catalog_version(session: Session, number: int) -> Catalog:

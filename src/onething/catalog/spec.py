@@ -332,3 +332,21 @@ def answers_referenced(condition: str) -> set[str]:
     dotted = re.findall(r"\banswers\.([a-z][a-z0-9_]*)", condition)
     indexed = re.findall(r"\banswers\[\s*['\"]([a-z][a-z0-9_]*)['\"]\s*\]", condition)
     return set(dotted) | set(indexed)
+
+
+# `answers.q == 'x'`, `'x' != answers.q`, `'x' in answers.q`, `answers.q in ['x', 'y']`
+_EQ_RIGHT = re.compile(r"answers\.([a-z][a-z0-9_]*)\s*(?:==|!=)\s*['\"]([^'\"]*)['\"]")
+_EQ_LEFT = re.compile(r"['\"]([^'\"]*)['\"]\s*(?:==|!=)\s*answers\.([a-z][a-z0-9_]*)")
+_IN = re.compile(r"['\"]([^'\"]*)['\"]\s+in\s+answers\.([a-z][a-z0-9_]*)")
+_IN_LIST = re.compile(r"answers\.([a-z][a-z0-9_]*)\s+in\s+\[([^\]]*)\]")
+_LITERAL = re.compile(r"['\"]([^'\"]*)['\"]")
+
+
+def compared_options(condition: str) -> list[tuple[str, str]]:
+    """(question, option) pairs a condition compares, in the usual forms of a situation test."""
+    pairs = [(m[0], m[1]) for m in _EQ_RIGHT.findall(condition)]
+    pairs += [(m[1], m[0]) for m in _EQ_LEFT.findall(condition)]
+    pairs += [(m[1], m[0]) for m in _IN.findall(condition)]
+    for question, body in _IN_LIST.findall(condition):
+        pairs += [(question, lit) for lit in _LITERAL.findall(body)]
+    return pairs

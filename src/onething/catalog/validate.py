@@ -6,7 +6,6 @@ returning, so an official fixing a catalog sees every mistake at once.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -25,13 +24,6 @@ from onething.kit.conditions import Condition, ConditionEvalError, ConditionSynt
 
 T = TypeVar("T")
 LEVEL_ORDER = [lv.value for lv in spec.Level]
-
-# `answers.q == 'x'`, `'x' != answers.q`, `'x' in answers.q`, `answers.q in ['x', 'y']`
-_EQ_RIGHT = re.compile(r"answers\.([a-z][a-z0-9_]*)\s*(?:==|!=)\s*['\"]([^'\"]*)['\"]")
-_EQ_LEFT = re.compile(r"['\"]([^'\"]*)['\"]\s*(?:==|!=)\s*answers\.([a-z][a-z0-9_]*)")
-_IN = re.compile(r"['\"]([^'\"]*)['\"]\s+in\s+answers\.([a-z][a-z0-9_]*)")
-_IN_LIST = re.compile(r"answers\.([a-z][a-z0-9_]*)\s+in\s+\[([^\]]*)\]")
-_LITERAL = re.compile(r"['\"]([^'\"]*)['\"]")
 
 
 class _Checker:
@@ -252,9 +244,12 @@ def _components(
             c.report(entry, f"stage {comp.stage} 超出 stages 的数量 {len(thing.stages)}", "components", i, "stage")
         when = c.compile(entry, comp.when, "components", i, "when")
         reads: frozenset[str] = frozenset()
+        compares: dict[str, frozenset[str]] = {}
         if when is not None and comp.when is not None:
             reads = frozenset(_check_condition(c, entry, comp.when, when, asked, ("components", i, "when")))
-        out.append(CompiledComponent(comp, when, reads))
+            for question, literal in spec.compared_options(comp.when):
+                compares[question] = compares.get(question, frozenset()) | {literal}
+        out.append(CompiledComponent(comp, when, reads, compares))
     cycle = find_cycle({comp.item: comp.after for comp in thing.components})
     if cycle:
         c.report(entry, "after 形成循环：" + " → ".join(cycle), "components")
@@ -323,7 +318,7 @@ def _check_condition(
     for code in sorted(reads - asked.keys()):
         where = "之前的问题中" if earlier_only else "本一件事的问题中"
         c.report(entry, f"条件读取的问题 {code!r} 不在{where}", *sub)
-    for question, literal in _compared_options(source):
+    for question, literal in spec.compared_options(source):
         q = asked.get(question)
         if q is not None and literal not in {o.code for o in q.options}:
             offered = "、".join(o.code for o in q.options)
@@ -334,15 +329,6 @@ def _check_condition(
     except ConditionEvalError as exc:
         c.report(entry, f"条件无法求值：{exc}", *sub)
     return reads
-
-
-def _compared_options(source: str) -> list[tuple[str, str]]:
-    pairs = [(m[0], m[1]) for m in _EQ_RIGHT.findall(source)]
-    pairs += [(m[1], m[0]) for m in _EQ_LEFT.findall(source)]
-    pairs += [(m[1], m[0]) for m in _IN.findall(source)]
-    for question, body in _IN_LIST.findall(source):
-        pairs += [(question, lit) for lit in _LITERAL.findall(body)]
-    return pairs
 
 
 def _holidays(c: _Checker) -> tuple[spec.HolidayYear, ...]:

@@ -108,25 +108,35 @@ def _select(
             continue
         outcome = comp.when.outcome(ctx)
         name = catalog.items[comp.spec.item].spec.name
-        because = _because(thing, comp.reads, answers)
         if outcome is Outcome.true:
-            chosen.append((comp, f"因为{because}，需要办理"))
+            chosen.append((comp, f"因为{_because(thing, comp, answers, applies=True)}，需要办理"))
         elif outcome is Outcome.false:
-            excluded.append(ExcludedItem(comp.spec.item, name, f"因为{because}，无需办理"))
+            reason = f"因为{_because(thing, comp, answers, applies=False)}，无需办理"
+            excluded.append(ExcludedItem(comp.spec.item, name, reason))
         else:
             excluded.append(ExcludedItem(comp.spec.item, name, "相关问题在您的情形下不适用，无需办理"))
     return chosen, excluded
 
 
-def _because(thing: CompiledThing, reads: frozenset[str], answers: Answers) -> str:
+def _because(thing: CompiledThing, comp: CompiledComponent, answers: Answers, *, applies: bool) -> str:
+    """The answers behind a decision, in words. For a multiple choice, name the options the
+    condition looks for: the ones chosen when the item applies, the ones not chosen when it does not."""
     parts = []
     for q in thing.questions:
-        if q.spec.code not in reads:
+        code = q.spec.code
+        if code not in comp.reads:
             continue
-        value = answers.get(q.spec.code)
+        value = answers.get(code)
         if value is None:
             parts.append(f"「{q.spec.text}」不适用")
             continue
+        if isinstance(value, list):
+            named = comp.compares.get(code, frozenset())
+            relevant = [c for c in q.option_labels if c in named and (c in value) is applies] if named else []
+            if relevant:
+                verb = "选择了" if applies else "没有选择"
+                parts.append(f"「{q.spec.text}」{verb}「{'、'.join(q.option_labels[c] for c in relevant)}」")
+                continue
         codes = value if isinstance(value, list) else [value]
         labels = "、".join(q.option_labels[c] for c in codes) or "未选择"
         parts.append(f"「{q.spec.text}」选择了「{labels}」")

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     workers: int = 1
     log_level: str = "info"
     db_pool_size: int = 10
+    # How long a process trusts its idea of the active catalog version before asking the database
+    # again. A newly loaded catalog reaches every process within this many seconds; 0 asks every time.
+    catalog_check_seconds: float = 2.0
 
 
 @lru_cache(maxsize=1)

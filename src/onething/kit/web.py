@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import orjson
@@ -10,19 +10,26 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from onething.kit.errors import AppError
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back if it raises."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back if it raises.
+
+    A Session connects lazily, so a route that never touches the database costs nothing here;
+    finishing a transaction is blocking I/O and goes to the thread pool only when there is one.
+    """
     session: Session = request.app.state.sessions()
     try:
         yield session
-        session.commit()
+        if session.in_transaction():
+            await run_in_threadpool(session.commit)
     except BaseException:
-        session.rollback()
+        if session.in_transaction():
+            await run_in_threadpool(session.rollback)
         raise
     finally:
         session.close()

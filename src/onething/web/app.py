@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 import onething
 from onething.catalog import api as catalog_api
@@ -61,5 +63,10 @@ def _warm_up(app: Any) -> None:
         index_for(catalog_service.active_catalog(session))
     except AppError as exc:
         log.warning("warm-up skipped: %s", exc.message)
+    except SQLAlchemyError as exc:  # not migrated yet: serve anyway, /healthz will say what is wrong
+        log.warning("warm-up skipped, database not ready (run `onething setup`): %s", exc.__class__.__name__)
     finally:
         session.close()
+    # The catalog and index live as long as the process: keep the collector from rescanning them.
+    gc.collect()
+    gc.freeze()

@@ -20,6 +20,21 @@ from onething.kit.web import get_session
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def _groupby_stage(things: list[Any]) -> list[tuple[tuple[str, str], list[Any]]]:
+    """Consecutive things of one audience and stage (the list comes sorted that way)."""
+    groups: list[tuple[tuple[str, str], list[Any]]] = []
+    for t in things:
+        key = (t.audience, t.stage)
+        if groups and groups[-1][0] == key:
+            groups[-1][1].append(t)
+        else:
+            groups.append((key, [t]))
+    return groups
+
+
+templates.env.filters["groupby_stage"] = _groupby_stage
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
