@@ -7,7 +7,7 @@ here from the catalog; nothing is typed in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from onething.catalog import spec
@@ -18,6 +18,7 @@ from onething.guide.form import merge_form
 from onething.guide.model import (
     AnsweredQuestion,
     ExcludedItem,
+    FormGroup,
     Guide,
     GuideItem,
     GuideMaterial,
@@ -56,8 +57,7 @@ def generate(
         _guide_item(catalog, item, comp, reason, deps, schedule, critical, region)
         for item, (comp, reason) in zip(items, chosen, strict=True)
     )
-    materials, materials_alone = _materials(catalog, items, ctx, deps)
-    form, fields_alone = merge_form(catalog, items)
+    materials, materials_alone, form, fields_alone = _bundle(catalog, items, ctx, deps)
     region_name = catalog.regions[region].name if region else None
     hall = thing.spec.hall or f"{region_name or '所在地'}政务服务中心“一件事一次办”综合窗口"
     return Guide(
@@ -201,14 +201,37 @@ def _ancestors(code: str, deps: Mapping[str, Sequence[str]]) -> set[str]:
     return seen
 
 
+Bundle = tuple[tuple[GuideMaterial, ...], int, tuple[FormGroup, ...], int]
+
+
+def _bundle(catalog: Catalog, items: Sequence[CompiledItem], ctx: Any, deps: Mapping[str, Sequence[str]]) -> Bundle:
+    """Materials and form for a set of items. They depend only on which items apply and which
+    material conditions hold, so each such bundle is worked out once per catalog."""
+    held = tuple(ref.when.holds(ctx) for item in items for ref in item.materials if ref.when is not None)
+    key = (tuple(item.code for item in items), held)
+    bundles = prepared(catalog).bundles
+    found = bundles.get(key)
+    if found is None:
+        materials, materials_alone = _materials(catalog, items, iter(held), deps)
+        form, fields_alone = merge_form(catalog, items)
+        found = (materials, materials_alone, form, fields_alone)
+        if len(bundles) >= BUNDLE_CACHE_SIZE:
+            bundles.clear()  # bounded; a province's traffic needs far fewer
+        bundles[key] = found
+    return found
+
+
+BUNDLE_CACHE_SIZE = 4096
+
+
 def _materials(
-    catalog: Catalog, items: Sequence[CompiledItem], ctx: Any, deps: Mapping[str, Sequence[str]]
+    catalog: Catalog, items: Sequence[CompiledItem], held: Iterator[bool], deps: Mapping[str, Sequence[str]]
 ) -> tuple[tuple[GuideMaterial, ...], int]:
     needed: dict[str, list[tuple[str, spec.MaterialRef]]] = {}
     alone = 0
     for item in items:
         for ref in item.materials:
-            if ref.when is not None and ref.when.outcome(ctx) is not Outcome.true:
+            if ref.when is not None and not next(held):
                 continue
             alone += 1
             needed.setdefault(ref.spec.material, []).append((item.code, ref.spec))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from onething.catalog import spec
@@ -43,6 +43,7 @@ class Prepared:
     item_names: dict[str, str]
     extras: dict[str, FormGroup]  # item code -> the group of fields only that item asks
     items: dict[str, dict[str, Any]]  # GuideItem keyword arguments that do not depend on the answers
+    bundles: dict[Any, Any] = field(default_factory=dict)  # engine's per-item-set materials and form
 
 
 _views: weakref.WeakKeyDictionary[Catalog, Prepared] = weakref.WeakKeyDictionary()
