@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
+
+import jsonschema
 
 from onething.catalog import spec
 from onething.catalog.model import Catalog, CompiledItem
 from onething.guide.model import FormField, FormGroup
 from onething.guide.prepared import prepared
+from onething.kit.validators import FORMATS, InvalidValue
 
 
 def merge_form(catalog: Catalog, items: Sequence[CompiledItem]) -> tuple[tuple[FormGroup, ...], int]:
@@ -83,3 +86,19 @@ def json_schema(form: Sequence[FormGroup]) -> dict[str, Any]:
         "required": required,
         "additionalProperties": False,
     }
+
+
+def format_checker() -> jsonschema.FormatChecker:
+    """jsonschema's checker taught our data-element formats (ID number, credit code, phone…)."""
+    checker = jsonschema.FormatChecker()
+    for name, check in FORMATS.items():
+        checker.checks(name, raises=InvalidValue)(_string_format(check))
+    return checker
+
+
+def _string_format(check: Callable[[str], str]) -> Callable[[object], bool]:
+    # Formats constrain strings only; a wrong type is the "type" keyword's business.
+    def checked(value: object) -> bool:
+        return not isinstance(value, str) or bool(check(value))
+
+    return checked

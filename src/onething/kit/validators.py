@@ -1,0 +1,141 @@
+"""Validators for the standard data elements. Each returns the normalised value or raises
+``InvalidValue`` whose message says what is wrong, in Chinese, without echoing the full value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+
+class InvalidValue(ValueError):
+    pass
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+# First two digits of GB/T 2260 province-level codes (incl. Taiwan, Hong Kong, Macao).
+_PROVINCES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split()
+)
+
+
+def id_number_check_char(first17: str) -> str:
+    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def id_number(value: str, *, today: dt.date | None = None) -> str:
+    """Resident ID number (GB 11643): 18 characters, a real region and birth date, MOD 11-2."""
+    v = value.strip().upper()
+    if len(v) != 18:
+        raise InvalidValue(f"公民身份号码应为 18 位，实际为 {len(v)} 位")
+    if not v[:17].isdigit() or not (v[17].isdigit() or v[17] == "X"):
+        raise InvalidValue("公民身份号码前 17 位应为数字，最后一位为数字或 X")
+    if v[:2] not in _PROVINCES:
+        raise InvalidValue("公民身份号码的地址码不是有效的省级行政区划")
+    try:
+        born = dt.date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
+    except ValueError:
+        raise InvalidValue("公民身份号码中的出生日期不存在") from None
+    if born > (today or dt.date.today()) or born.year < 1900:
+        raise InvalidValue("公民身份号码中的出生日期不合理")
+    if id_number_check_char(v[:17]) != v[17]:
+        raise InvalidValue("公民身份号码校验码不正确，请核对是否输错")
+    return v
+
+
+def birth_date_from_id(value: str) -> dt.date:
+    v = id_number(value)
+    return dt.date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
+
+
+def gender_from_id(value: str) -> str:
+    """``male`` or ``female``: the 17th digit is odd for men."""
+    return "male" if int(id_number(value)[16]) % 2 else "female"
+
+
+_CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, Z, S, V
+_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_code_check_char(first17: str) -> str:
+    total = sum(_CREDIT_CHARS.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS, strict=True))
+    return _CREDIT_CHARS[(31 - total % 31) % 31]
+
+
+def credit_code(value: str) -> str:
+    """Unified social credit code (GB 32100): 18 characters of the 31-letter set, MOD 31 check."""
+    v = value.strip().upper()
+    if len(v) != 18:
+        raise InvalidValue(f"统一社会信用代码应为 18 位，实际为 {len(v)} 位")
+    bad = sorted({c for c in v if c not in _CREDIT_CHARS})
+    if bad:
+        raise InvalidValue(f"统一社会信用代码含有不允许的字符 {''.join(bad)}（不使用 I、O、Z、S、V）")
+    if not v[2:8].isdigit():
+        raise InvalidValue("统一社会信用代码第 3–8 位应为登记管理机关行政区划码")
+    if credit_code_check_char(v[:17]) != v[17]:
+        raise InvalidValue("统一社会信用代码校验码不正确，请核对是否输错")
+    return v
+
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
+_POSTAL = re.compile(r"^\d{6}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_REGION = re.compile(r"^\d{6}$")
+
+
+def _compact(value: str) -> str:
+    return re.sub(r"[\s-]", "", value.strip())
+
+
+def mobile(value: str) -> str:
+    v = _compact(value)
+    if v.startswith("+86"):
+        v = v[3:]
+    if not _MOBILE.match(v):
+        raise InvalidValue("手机号码应为 11 位数字，以 1 开头")
+    return v
+
+
+def phone(value: str) -> str:
+    """A mobile number or a landline with its area code."""
+    try:
+        return mobile(value)
+    except InvalidValue:
+        v = value.strip().replace(" ", "")
+        if _LANDLINE.match(v):
+            return v
+        raise InvalidValue("电话号码应为手机号码，或带区号的固定电话（如 0731-88888888）") from None
+
+
+def postal_code(value: str) -> str:
+    v = value.strip()
+    if not _POSTAL.match(v):
+        raise InvalidValue("邮政编码应为 6 位数字")
+    return v
+
+
+def email(value: str) -> str:
+    v = value.strip()
+    if not _EMAIL.match(v):
+        raise InvalidValue("电子邮箱格式不正确")
+    return v
+
+
+def region_code(value: str) -> str:
+    v = value.strip()
+    if not _REGION.match(v) or v[:2] not in _PROVINCES:
+        raise InvalidValue("行政区划代码应为 6 位数字（GB/T 2260）")
+    return v
+
+
+FORMATS = {
+    "id_number": id_number,
+    "credit_code": credit_code,
+    "mobile": mobile,
+    "phone": phone,
+    "postal_code": postal_code,
+    "email": email,
+    "region_code": region_code,
+}
