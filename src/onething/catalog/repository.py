@@ -47,9 +47,10 @@ def entries(session: Session, version_id: int) -> Sequence[tuple[str, dict[str, 
 def add_version(session: Session, version: CatalogVersion, rows: Iterable[CatalogEntry]) -> None:
     session.add(version)
     session.flush()
-    for row in rows:
+    entries = list(rows)
+    for row in entries:
         row.version_id = version.id
-    session.add_all(list(rows) if not isinstance(rows, list) else rows)
+    session.add_all(entries)
     session.flush()
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import jieba
 
 from onething.catalog.model import Catalog, CompiledThing
+from onething.kit.memo import OnceMap
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -140,17 +141,8 @@ class ThingIndex:
         ]
 
 
-_indexes: dict[tuple[str, int | None], ThingIndex] = {}
-_index_lock = threading.Lock()
+_indexes: OnceMap[tuple[str, int | None], ThingIndex] = OnceMap()
 
 
 def index_for(catalog: Catalog) -> ThingIndex:
-    key = (catalog.digest, catalog.version)
-    found = _indexes.get(key)
-    if found is None:
-        with _index_lock:
-            found = _indexes.get(key)
-            if found is None:
-                found = ThingIndex(catalog)
-                _indexes[key] = found
-    return found
+    return _indexes.get((catalog.digest, catalog.version), lambda: ThingIndex(catalog))

@@ -6,7 +6,6 @@ The compiled catalog of a version never changes, so each process keeps the ones 
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,16 +14,16 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 import onething
-from onething.catalog import repository, spec
+from onething.catalog import holidays, repository, spec
 from onething.catalog.model import Catalog
 from onething.catalog.source import Located, Problem, SourceSet, read_sources
 from onething.catalog.validate import build_catalog
 from onething.kit.errors import AppError, NotFound, ServiceUnavailable
+from onething.kit.memo import OnceMap
 from onething.kit.settings import get_settings
 from onething.models import CatalogEntry, CatalogVersion
 
-_cache: dict[tuple[int, str], Catalog] = {}
-_cache_lock = threading.Lock()
+_cache: OnceMap[tuple[int, str], Catalog] = OnceMap()
 
 
 class CatalogInvalid(AppError):
@@ -83,8 +82,6 @@ def load(session: Session, path: Path | None = None) -> LoadResult:
         for n, entry in enumerate(located)
     ]
     repository.add_version(session, version, rows)
-    from onething.catalog import holidays  # holidays live beside the catalog they come with
-
     holidays.apply_catalog_years(session, catalog.holidays)
     return LoadResult(number, True, counts, regions_changed)
 
@@ -147,7 +144,7 @@ def known_catalog(session: Session) -> Catalog | None:
     known = _latest.get(id(session.get_bind()))
     if ttl <= 0 or known is None or time.monotonic() - known[0] >= ttl:
         return None
-    return _cache.get(known[1])
+    return _cache.peek(known[1])
 
 
 def _latest_key(session: Session) -> tuple[int, str] | None:
@@ -173,16 +170,7 @@ def catalog_version(session: Session, number: int) -> Catalog:
 
 def _cached(session: Session, number: int, digest: str) -> Catalog:
     # Keyed by content as well as number: two databases (or a rolled-back load) may reuse a number.
-    key = (number, digest)
-    cached = _cache.get(key)
-    if cached is not None:
-        return cached
-    with _cache_lock:
-        cached = _cache.get(key)
-        if cached is None:
-            cached = _build_from_db(session, number)
-            _cache[key] = cached
-    return cached
+    return _cache.get((number, digest), lambda: _build_from_db(session, number))
 
 
 def _build_from_db(session: Session, number: int) -> Catalog:

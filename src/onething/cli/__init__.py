@@ -186,10 +186,10 @@ def guide(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """生成一件事的一次告知办事指南。"""
-    from onething.guide.engine import generate
+    from onething.guide.service import guide_from
 
     try:
-        result = generate(_catalog(), thing, _parse_answers(answer or []), region)
+        result = guide_from(_catalog(), thing, _parse_answers(answer or []), region)
     except AppError as exc:
         if as_json:
             _print_json(exc.as_dict())

@@ -6,14 +6,13 @@ is worked out the first time a guide is made from it rather than on every reques
 
 from __future__ import annotations
 
-import threading
-import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
 from onething.catalog import spec
 from onething.catalog.model import Catalog
 from onething.guide.model import FormField, FormGroup
+from onething.kit.memo import OnceMap
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +45,7 @@ class Prepared:
     bundles: dict[Any, Any] = field(default_factory=dict)  # engine's per-item-set materials and form
 
 
-_views: weakref.WeakKeyDictionary[Catalog, Prepared] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
+_views: OnceMap[Catalog, Prepared] = OnceMap(weak_keys=True)
 
 _OPTIONAL_GROUPS = {spec.FormGroup.agent}  # 经办人: only when someone applies on another's behalf
 
@@ -68,14 +66,7 @@ def field_static(element: spec.DataElement) -> dict[str, Any]:
 
 
 def prepared(catalog: Catalog) -> Prepared:
-    found = _views.get(catalog)
-    if found is None:
-        with _lock:
-            found = _views.get(catalog)
-            if found is None:
-                found = _prepare(catalog)
-                _views[catalog] = found
-    return found
+    return _views.get(catalog, lambda: _prepare(catalog))
 
 
 def _prepare(catalog: Catalog) -> Prepared:

@@ -14,7 +14,7 @@ from onething.catalog import browse
 from onething.catalog.model import Catalog, CompiledThing
 from onething.catalog.service import active_catalog
 from onething.guide.answers import applicable_questions, prune
-from onething.guide.engine import generate
+from onething.guide.service import guide_from
 from onething.kit.errors import AppError, ValidationFailed
 from onething.kit.web import get_session
 
@@ -103,7 +103,7 @@ def guide_page(code: str, request: Request, session: SessionDep) -> HTMLResponse
     answers = _answers_from_query(thing, request)
     region = request.query_params.get("region") or None
     try:
-        guide = generate(catalog, code, answers, region)
+        guide = guide_from(catalog, code, answers, region)
     except ValidationFailed as exc:
         return _questionnaire(request, catalog, thing, answers, exc)
     names = {c: catalog.items[c].spec.name for c in catalog.items}

@@ -1,0 +1,38 @@
+"""Compute-once maps for values derived from immutable inputs (a catalog version, its index).
+
+Each value is built at most once per process even when requests race for it; readers that find
+it pay one dict look-up and no lock.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, MutableMapping
+from typing import Generic, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class OnceMap(Generic[K, V]):
+    def __init__(self, *, weak_keys: bool = False) -> None:
+        self._values: MutableMapping[K, V] = weakref.WeakKeyDictionary() if weak_keys else {}
+        self._lock = threading.Lock()
+
+    def get(self, key: K, build: Callable[[], V]) -> V:
+        found = self._values.get(key)
+        if found is None:
+            with self._lock:
+                found = self._values.get(key)
+                if found is None:
+                    found = build()
+                    self._values[key] = found
+        return found
+
+    def peek(self, key: K) -> V | None:
+        return self._values.get(key)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
