@@ -45,7 +45,7 @@ def test_a_changed_catalog_is_a_new_version_and_the_old_one_is_kept(db: Session,
     shutil.copy(MINI / "mini.yaml", tmp_path / "mini.yaml")
     result = service.load(db, tmp_path)
     assert (result.number, result.created) == (2, True)
-    assert set(service.active_catalog(db).things) == {"open_shop"}
+    assert set(service.active_catalog(db).things) == {"open_shop", "shop_chain"}
     old = service.catalog_version(db, 1)
     assert "open_restaurant" in old.things
     assert [v.number for v in service.versions(db)] == [2, 1]

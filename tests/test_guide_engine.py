@@ -170,3 +170,33 @@ def test_form_json_schema_accepts_a_good_form_and_rejects_a_bad_one(mini_catalog
         jsonschema.validate({**good, "seats": "twenty"}, schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({k: v for k, v in good.items() if k != "enterprise_name"}, schema)
+
+
+def test_order_passes_through_an_item_that_does_not_apply(mini_catalog: Catalog) -> None:
+    g = generate(mini_catalog, "shop_chain", {"food": "no", "premises": "owned"})
+    fire = next(i for i in g.items if i.code == "fire_check")
+    assert fire.after == ("registration",)  # fire_check waits for food_permit, which waits for registration
+    assert fire.start_day == 1
+
+
+def test_same_items_in_another_order_are_not_mixed_up(mini_catalog: Catalog) -> None:
+    ordered = generate(mini_catalog, "open_shop", {**FULL, "premises": "owned"})
+    unordered = generate(mini_catalog, "shop_chain", {"food": "yes", "premises": "owned"})
+    assert codes(ordered.items) == codes(unordered.items)
+    assert material_of(ordered, "business_license").exempt == "bundle"
+    # tobacco_license does not wait for registration here, so the licence cannot come from the bundle
+    assert material_of(unordered, "business_license").exempt == "license"
+    assert (
+        material_of(generate(mini_catalog, "open_shop", {**FULL, "premises": "owned"}), "business_license").exempt
+        == "bundle"
+    )
+
+
+def test_copies_are_the_most_any_item_asks_for_not_the_default(mini_catalog: Catalog) -> None:
+    g = generate(mini_catalog, "open_shop", FULL)
+    assert material_of(g, "fire_plan").copies == 2  # the material's own default, asked by one item
+    assert material_of(g, "id_card").copies == 1
+
+
+def material_of(g, code: str):  # type: ignore[no-untyped-def]
+    return next(m for m in g.materials if m.code == code)

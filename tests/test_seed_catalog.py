@@ -221,8 +221,16 @@ def test_industrial_project_runs_stage_by_stage(seed_catalog: Catalog) -> None:
     assert len(g.stages) == 4
     stages = {n: [i for i in g.items if i.stage == n] for n in range(1, 5)}
     assert all(stages.values())
-    assert min(i.start_day for i in stages[4]) >= min(i.finish_day for i in stages[3])
+    for n in (2, 3, 4):  # a stage starts when the whole previous stage is done
+        assert min(i.start_day for i in stages[n]) >= max(i.finish_day for i in stages[n - 1])
     assert g.promised_days <= (g.published_promise or 0)
     assert next(s.name for s in g.steps if s.kind == "review").startswith("第1阶段")
     in_park = generate(seed_catalog, "social_investment_industrial_project", {**answers, "in_park": "yes"})
     assert "soil_water_conservation_plan_approval" not in items(in_park)  # covered by the park's area assessment
+
+
+def test_copies_follow_the_item_not_the_materials_default(seed_catalog: Catalog) -> None:
+    # 补换社保卡 asks for one photo although the photo's default is two
+    g = generate(seed_catalog, "social_security_card_service", {"need": "replace", "e_card": "no"})
+    assert material(g, "id_photo").copies == 1
+    assert seed_catalog.materials["id_photo"].copies == 2

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query
 
 from onething.catalog import browse, schemas, service
-from onething.kit.web import get_session
+from onething.kit.web import SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 @router.get("/things", response_model=schemas.ThingList, summary="一件事列表与搜索")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 
 from onething.catalog import spec
@@ -50,6 +50,40 @@ class CompiledThing:
     @property
     def code(self) -> str:
         return self.spec.code
+
+    def effective_deps(self, applicable: Collection[str]) -> dict[str, tuple[str, ...]]:
+        """Prerequisites among the applicable items.
+
+        An `after` that names an item which does not apply passes through to that item's own
+        prerequisites, so ordering is never lost. In a staged thing (construction projects) a stage
+        starts when the previous stage that has applicable items is done: parallel inside a stage,
+        one stage after another."""
+        declared = {c.spec.item: c.spec.after for c in self.components}
+        stage_of = {c.spec.item: c.spec.stage for c in self.components if c.spec.item in applicable}
+
+        def reach(code: str, seen: set[str]) -> list[str]:
+            found: list[str] = []
+            for dep in declared.get(code, ()):
+                if dep in seen:
+                    continue
+                seen.add(dep)
+                found.extend([dep] if dep in applicable else reach(dep, seen))
+            return found
+
+        deps: dict[str, tuple[str, ...]] = {}
+        for comp in self.components:
+            code = comp.spec.item
+            if code not in applicable:
+                continue
+            found = reach(code, set())
+            stage = comp.spec.stage
+            if stage is not None:
+                earlier = [s for s in stage_of.values() if s is not None and s < stage]
+                if earlier:
+                    previous = max(earlier)
+                    found += [c for c, s in stage_of.items() if s == previous]
+            deps[code] = tuple(dict.fromkeys(found))
+        return deps
 
 
 @dataclass(frozen=True, eq=False)  # identity: engines cache derived views per catalog object

@@ -42,12 +42,7 @@ class Located:
 
     def line(self, *sub: str | int) -> int:
         """The line of ``sub`` inside this entry, or of its nearest written ancestor."""
-        full = self.path + tuple(sub)
-        while full:
-            if full in self.lines:
-                return self.lines[full]
-            full = full[:-1]
-        return 1
+        return _nearest_line(self.lines, self.path + tuple(sub))
 
     def problem(self, message: str, *sub: str | int) -> Problem:
         return Problem(self.file, self.line(*sub), message)
@@ -76,13 +71,24 @@ def read_sources(root: Path, display_base: Path | None = None) -> SourceSet:
     result = SourceSet(root=root)
     sha = hashlib.sha256()
     base = display_base or Path.cwd()
+    if not root.exists():
+        result.problems.append(Problem(str(root), 1, "目录路径不存在"))
+        return result
     for path in catalog_files(root):
         name = _display(path, base)
         raw = path.read_bytes()
         sha.update(str(path.relative_to(root) if root.is_dir() else path.name).encode())
         sha.update(b"\0" + raw + b"\0")
         result.files += 1
-        _read_file(name, raw.decode("utf-8", errors="replace"), result)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            result.problems.append(Problem(name, line, "文件不是 UTF-8 编码"))
+            continue
+        _read_file(name, text, result)
+    if result.files == 0:
+        result.problems.append(Problem(str(root), 1, "没有找到任何 .yaml 目录文件"))
     result.digest = sha.hexdigest()
     return result
 
@@ -110,7 +116,11 @@ def _read_file(name: str, text: str, into: SourceSet) -> None:
     if data is None or node is None:
         return
     lines: dict[Path_, int] = {}
-    _index_lines(node, (), lines)
+    duplicates: list[tuple[Path_, int]] = []
+    _index_lines(node, (), lines, duplicates)
+    for path, line in duplicates:
+        where = ".".join(str(p) for p in path)
+        into.problems.append(Problem(name, line, f"{where}: 键重复出现，后一个会覆盖前一个"))
     if not isinstance(data, dict):
         into.problems.append(Problem(name, 1, "文件顶层必须是映射，如 items: [...]"))
         return
@@ -126,17 +136,21 @@ def _read_file(name: str, text: str, into: SourceSet) -> None:
             into.entries[section].append(Located(value, name, lines, (section, index)))
 
 
-def _index_lines(node: yaml.Node, path: Path_, out: dict[Path_, int]) -> None:
+def _index_lines(node: yaml.Node, path: Path_, out: dict[Path_, int], duplicates: list[tuple[Path_, int]]) -> None:
     out[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
         for key_node, value_node in node.value:
             key = key_node.value
-            out[(*path, key)] = key_node.start_mark.line + 1
-            _index_lines(value_node, (*path, key), out)
-            out[(*path, key)] = key_node.start_mark.line + 1
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                duplicates.append(((*path, key), line))
+            seen.add(key)
+            _index_lines(value_node, (*path, key), out, duplicates)
+            out[(*path, key)] = line
     elif isinstance(node, yaml.SequenceNode):
         for index, child in enumerate(node.value):
-            _index_lines(child, (*path, index), out)
+            _index_lines(child, (*path, index), out, duplicates)
 
 
 def _nearest_line(lines: dict[Path_, int], loc: Path_) -> int:

@@ -74,6 +74,8 @@ def build_catalog(sources: SourceSet) -> tuple[Catalog | None, list[Problem]]:
     implementations = _implementations(c, items, regions)
     things = _things(c, items, org_kinds)
     _material_conditions(c, items, things)
+    if not things and not c.problems:
+        c.problems.append(Problem(str(sources.root), 1, "目录中没有任何一件事，拒绝载入空目录"))
     synonyms = tuple(tuple(e.value.words) for e in sources.entries["synonyms"])
     holidays = _holidays(c)
     if c.problems:
@@ -202,16 +204,19 @@ def _things(
         index = {q.spec.code: q for q in questions}
         components = _components(c, entry, thing, items, index)
         compiled[code] = CompiledThing(thing, tuple(questions), tuple(components), index)
-        _promise_covers_critical_path(c, entry, thing, items)
+        _promise_covers_critical_path(c, entry, compiled[code], items)
     return compiled
 
 
 def _questions(c: _Checker, entry: Located, thing: spec.Thing) -> list[CompiledQuestion]:
     out: list[CompiledQuestion] = []
     asked: dict[str, spec.Question] = {}
-    for qi, (_, q) in enumerate(_no_duplicates(c, entry, thing.questions, lambda q: q.code, "questions", "问题")):
-        for oi, _opt in _no_duplicates(c, entry, q.options, lambda o: o.code, "questions", "选项"):
-            del oi
+    for qi, q in _no_duplicates(c, entry, thing.questions, lambda q: q.code, "questions", "问题"):
+        seen_options: set[str] = set()
+        for oi, option in enumerate(q.options):
+            if option.code in seen_options:
+                c.report(entry, f"选项 {option.code!r} 重复列出", "questions", qi, "options", oi)
+            seen_options.add(option.code)
         when = c.compile(entry, q.when, "questions", qi, "when")
         if when is not None and q.when is not None:
             _check_condition(c, entry, q.when, when, asked, ("questions", qi, "when"), earlier_only=True)
@@ -257,17 +262,17 @@ def _components(
 
 
 def _promise_covers_critical_path(
-    c: _Checker, entry: Located, thing: spec.Thing, items: Mapping[str, CompiledItem]
+    c: _Checker, entry: Located, compiled: CompiledThing, items: Mapping[str, CompiledItem]
 ) -> None:
+    thing = compiled.spec
     if thing.promised_days is None:
         return
     if any(comp.item not in items for comp in thing.components):
         return
-    durations = {comp.item: items[comp.item].spec.promised_days for comp in thing.components}
-    deps = {comp.item: tuple(comp.after) for comp in thing.components}
-    if find_cycle(deps):
+    if find_cycle({comp.item: tuple(comp.after) for comp in thing.components}):
         return
-    total, _ = critical_path(durations, deps)
+    durations = {comp.item: items[comp.item].spec.promised_days for comp in thing.components}
+    total, _ = critical_path(durations, compiled.effective_deps(durations.keys()))
     if thing.promised_days < total:
         c.report(
             entry,
@@ -323,12 +328,21 @@ def _check_condition(
         if q is not None and literal not in {o.code for o in q.options}:
             offered = "、".join(o.code for o in q.options)
             c.report(entry, f"问题 {question!r} 没有选项 {literal!r}（可选：{offered}）", *sub)
-    sample = {code: ([q.options[0].code] if q.multiple else q.options[0].code) for code, q in asked.items()}
-    try:
-        condition.outcome({"answers": sample})
-    except ConditionEvalError as exc:
-        c.report(entry, f"条件无法求值：{exc}", *sub)
+    for sample in _samples(asked):
+        try:
+            condition.outcome({"answers": sample})
+        except ConditionEvalError as exc:
+            c.report(entry, f"条件无法求值：{exc}", *sub)
+            break
     return reads
+
+
+def _samples(asked: Mapping[str, spec.Question]) -> list[dict[str, Any]]:
+    """Answer sets a condition must evaluate on: first options, last options, nothing chosen."""
+    first = {k: ([q.options[0].code] if q.multiple else q.options[0].code) for k, q in asked.items()}
+    last = {k: ([o.code for o in q.options] if q.multiple else q.options[-1].code) for k, q in asked.items()}
+    empty = {k: ([] if q.multiple else q.options[0].code) for k, q in asked.items()}
+    return [first, last, empty]
 
 
 def _holidays(c: _Checker) -> tuple[spec.HolidayYear, ...]:

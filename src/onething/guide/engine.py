@@ -49,7 +49,7 @@ def generate(
     items = [catalog.items[comp.spec.item] for comp, _ in chosen]
     applicable = {item.code for item in items}
     days = {i.code: _promised_days(catalog, i, region) for i in items}
-    deps = {comp.spec.item: tuple(d for d in comp.spec.after if d in applicable) for comp, _ in chosen}
+    deps = thing.effective_deps(applicable)
     total, schedule = critical_path(days, deps)
     legal_total, _ = critical_path({i.code: i.spec.legal_days for i in items}, deps)
     critical = _critical_nodes(total, schedule, deps)
@@ -208,7 +208,9 @@ def _bundle(catalog: Catalog, items: Sequence[CompiledItem], ctx: Any, deps: Map
     """Materials and form for a set of items. They depend only on which items apply and which
     material conditions hold, so each such bundle is worked out once per catalog."""
     held = tuple(ref.when.holds(ctx) for item in items for ref in item.materials if ref.when is not None)
-    key = (tuple(item.code for item in items), held)
+    # Which items apply, which material conditions hold, and the order among the items (it decides
+    # whether a material made inside the bundle comes before the item needing it).
+    key = (tuple(item.code for item in items), held, tuple(deps[item.code] for item in items))
     bundles = prepared(catalog).bundles
     found = bundles.get(key)
     if found is None:
@@ -252,11 +254,11 @@ def _merge_material(
     upstream: Mapping[str, set[str]],
 ) -> GuideMaterial:
     m = prepared(catalog).materials[code]
-    copies = m.copies
+    copies = 0
     key = False
     notes: list[str] = []
     for _, ref in uses:
-        copies = max(copies, ref.copies or 0) if ref.copies else max(copies, m.copies)
+        copies = max(copies, ref.copies or m.copies)
         key = key or (ref.necessity is spec.Necessity.key if ref.necessity else m.key)
         if ref.note:
             notes.append(ref.note)

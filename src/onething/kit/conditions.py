@@ -46,7 +46,7 @@ class Condition:
         """Evaluate against a mapping or a prepared ``cel.Context``."""
         try:
             value = self._program.execute(variables)
-        except KeyError:
+        except LookupError:  # an absent key, or an index past the end of an empty choice
             return Outcome.missing
         except (TypeError, ValueError, RuntimeError) as exc:
             if "no such key" in str(exc).lower() or "undeclared reference" in str(exc).lower():

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from onething.kit.errors import AppError
+
+log = logging.getLogger(__name__)
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -35,6 +40,11 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         session.close()
 
 
+# Every route takes its session through this alias. scope="function" closes the transaction before
+# the response is sent, so a commit that fails is the client's error response, never a 200.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
 def json_response(content: Any, status_code: int = 200) -> Response:
     """orjson serialises dataclasses and dates directly, which the guide endpoint relies on."""
     return Response(orjson.dumps(content), status_code=status_code, media_type="application/json")
@@ -42,6 +52,32 @@ def json_response(content: Any, status_code: int = 200) -> Response:
 
 def _error(status: int, code: str, message: str, field: str | None) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message, "field": field}}, status_code=status)
+
+
+_VALIDATION_MESSAGES = {
+    "missing": "缺少必填项",
+    "json_invalid": "不是合法的 JSON",
+    "model_attributes_type": "应为 JSON 对象",
+    "dict_type": "应为 JSON 对象",
+    "string_type": "应为文字",
+    "list_type": "应为列表",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "bool_parsing": "应为真或假",
+    "string_pattern_mismatch": "格式不正确",
+    "string_too_long": "太长",
+    "date_from_datetime_parsing": "应为日期，格式 YYYY-MM-DD",
+    "date_parsing": "应为日期，格式 YYYY-MM-DD",
+    "greater_than_equal": "太小",
+    "less_than_equal": "太大",
+}
+# Pydantic names the union member it tried ("str", "list[str]"); people need the field.
+_TYPE_TAG = re.compile(r"^(str|int|float|bool|list\[.*\]|dict\[.*\]|function-.*)$")
+
+
+def _field_of(loc: Any) -> str | None:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path") and not _TYPE_TAG.match(str(p))]
+    return ".".join(parts) or None
 
 
 _HTTP_CODES = {404: ("not_found", "找不到该地址"), 405: ("method_not_allowed", "不支持该请求方法")}
@@ -63,10 +99,20 @@ def install_error_handlers(app: FastAPI, html: HtmlErrors | None = None) -> None
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "请求格式不正确"}
-        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
-        message = f"请求参数不正确：{'.'.join(loc) or '请求体'} {first.get('msg', '')}".strip()
-        return _error(422, "invalid_request", message, ".".join(loc) or None)
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "type": ""}
+        field = _field_of(first.get("loc", ()))
+        what = _VALIDATION_MESSAGES.get(str(first.get("type", "")), "格式不正确")
+        return _error(422, "invalid_request", f"请求参数 {field or '请求体'} {what}", field)
+
+    @app.exception_handler(IntegrityError)
+    async def _conflict(request: Request, exc: IntegrityError) -> Response:
+        log.warning("integrity error: %s", exc.orig.__class__.__name__)
+        return respond(request, 409, "conflict", "数据与已有记录冲突，未作任何修改，请刷新后重试", None)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database(request: Request, exc: SQLAlchemyError) -> Response:
+        log.error("database error: %s", exc.__class__.__name__)
+        return respond(request, 503, "database_unavailable", "数据库暂时不可用，请稍后重试", None)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

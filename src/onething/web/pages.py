@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session
 
 from onething.catalog import browse
 from onething.catalog.model import Catalog, CompiledThing
@@ -16,7 +15,7 @@ from onething.catalog.service import active_catalog
 from onething.guide.answers import applicable_questions, prune
 from onething.guide.service import guide_from
 from onething.kit.errors import AppError, ValidationFailed
-from onething.kit.web import get_session
+from onething.kit.web import SessionDep
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -35,7 +34,6 @@ def _groupby_stage(things: list[Any]) -> list[tuple[tuple[str, str], list[Any]]]
 
 
 templates.env.filters["groupby_stage"] = _groupby_stage
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def _render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -5,16 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from onething.catalog import holidays
 from onething.catalog import service as catalog_service
-from onething.kit.web import get_session
+from onething.kit.web import SessionDep
 
 router = APIRouter()
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 @router.get("/healthz", tags=["system"], summary="健康检查")
