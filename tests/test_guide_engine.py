@@ -198,5 +198,5 @@ def test_copies_are_the_most_any_item_asks_for_not_the_default(mini_catalog: Cat
     assert material_of(g, "id_card").copies == 1
 
 
-def material_of(g, code: str):  # type: ignore[no-untyped-def]
+def material_of(g, code: str):
     return next(m for m in g.materials if m.code == code)

@@ -1,5 +1,9 @@
 """The holiday override table: loaded from the catalog's ``holidays`` section or edited by an
-administrator, and turned into the working-day calendar every deadline is computed with."""
+administrator, and turned into the working-day calendar every deadline is computed with.
+
+Each day records where it came from. Loading a catalog replaces the days it loaded before, never
+the ones an administrator set: a person's correction outlives the next catalog version.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,9 @@ from onething.kit.errors import ValidationFailed
 from onething.kit.settings import get_settings
 from onething.models import HolidayDay, HolidayYear
 
+FROM_CATALOG = "catalog"
+FROM_ADMIN = "admin"
+
 
 def calendar(session: Session) -> WorkCalendar:
     return build_calendar(
@@ -24,11 +31,9 @@ def calendar(session: Session) -> WorkCalendar:
 
 
 def _year(session: Session, year: int) -> HolidayYear:
-    row = session.get(HolidayYear, year)
+    row = repository.holiday_year(session, year)
     if row is None:
-        row = HolidayYear(year=year, complete=False)
-        session.add(row)
-        session.flush()
+        row = repository.add(session, HolidayYear(year=year, complete=False))
     return row
 
 
@@ -37,22 +42,21 @@ def set_day(session: Session, day: dt.date, workday: bool, name: str | None = No
     if not 2000 <= day.year <= 2100:
         raise ValidationFailed("日期超出可设置的范围（2000–2100 年）", field="date")
     _year(session, day.year)
-    row = session.get(HolidayDay, day)
+    row = repository.holiday_day(session, day)
     if row is None:
-        row = HolidayDay(day=day, year=day.year, workday=workday, name=name)
-        session.add(row)
-    else:
-        row.workday, row.name = workday, name
+        return repository.add(
+            session, HolidayDay(day=day, year=day.year, workday=workday, name=name, source=FROM_ADMIN)
+        )
+    row.workday, row.name, row.source = workday, name, FROM_ADMIN
     session.flush()
     return row
 
 
 def remove_day(session: Session, day: dt.date) -> bool:
-    row = session.get(HolidayDay, day)
+    row = repository.holiday_day(session, day)
     if row is None:
         return False
-    session.delete(row)
-    session.flush()
+    repository.delete(session, row)
     return True
 
 
@@ -64,17 +68,22 @@ def mark_complete(session: Session, year: int, complete: bool, source: str | Non
 
 
 def apply_catalog_years(session: Session, years: Iterable[spec.HolidayYear]) -> None:
-    """Store the catalog's holiday years: each replaces that year's overrides."""
+    """Store the catalog's holiday years, replacing what earlier catalogs loaded for those years."""
     for year in years:
         row = _year(session, year.year)
         row.complete, row.source = year.complete, year.source
+        kept: set[dt.date] = set()
         for old in repository.holiday_days(session, year.year):
-            session.delete(old)
-        session.flush()
+            if old.source == FROM_CATALOG:
+                repository.delete(session, old)
+            else:
+                kept.add(old.day)
         for day in year.days:
-            session.add(
-                HolidayDay(day=dt.date.fromisoformat(day.date), year=year.year, workday=day.workday, name=day.name)
-            )
+            date = dt.date.fromisoformat(day.date)
+            if date not in kept:
+                session.add(
+                    HolidayDay(day=date, year=year.year, workday=day.workday, name=day.name, source=FROM_CATALOG)
+                )
     session.flush()
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from onething.models import CatalogEntry, CatalogVersion, HolidayDay, HolidayYear, Region
@@ -70,10 +70,6 @@ def upsert_regions(session: Session, regions: Iterable[tuple[str, str, str, str 
     return changed
 
 
-def all_regions(session: Session) -> Sequence[Region]:
-    return session.scalars(select(Region).order_by(Region.code)).all()
-
-
 def holiday_overrides(session: Session) -> list[tuple[dt.date, bool]]:
     return [(day, workday) for day, workday in session.execute(select(HolidayDay.day, HolidayDay.workday))]
 
@@ -87,3 +83,29 @@ def holiday_days(session: Session, year: int | None = None) -> Sequence[HolidayD
     if year is not None:
         stmt = stmt.where(HolidayDay.year == year)
     return session.scalars(stmt).all()
+
+
+def holiday_year(session: Session, year: int) -> HolidayYear | None:
+    return session.get(HolidayYear, year)
+
+
+def holiday_day(session: Session, day: dt.date) -> HolidayDay | None:
+    return session.get(HolidayDay, day)
+
+
+T = TypeVar("T")
+
+
+def add(session: Session, row: T) -> T:
+    session.add(row)
+    session.flush()
+    return row
+
+
+def delete(session: Session, row: object) -> None:
+    session.delete(row)
+    session.flush()
+
+
+def ping(session: Session) -> None:
+    session.execute(text("SELECT 1"))

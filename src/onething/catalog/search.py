@@ -141,7 +141,7 @@ class ThingIndex:
         ]
 
 
-_indexes: OnceMap[tuple[str, int | None], ThingIndex] = OnceMap()
+_indexes: OnceMap[tuple[str, int | None], ThingIndex] = OnceMap(limit=4)
 
 
 def index_for(catalog: Catalog) -> ThingIndex:

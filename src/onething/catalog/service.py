@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import onething
@@ -18,12 +19,12 @@ from onething.catalog import holidays, repository, spec
 from onething.catalog.model import Catalog
 from onething.catalog.source import Located, Problem, SourceSet, read_sources
 from onething.catalog.validate import build_catalog
-from onething.kit.errors import AppError, NotFound, ServiceUnavailable
+from onething.kit.errors import AppError, Conflict, NotFound, ServiceUnavailable
 from onething.kit.memo import OnceMap
 from onething.kit.settings import get_settings
 from onething.models import CatalogEntry, CatalogVersion
 
-_cache: OnceMap[tuple[int, str], Catalog] = OnceMap()
+_cache: OnceMap[tuple[int, str], Catalog] = OnceMap(limit=8)  # the active version and a few pinned ones
 
 
 class CatalogInvalid(AppError):
@@ -78,10 +79,12 @@ def load(session: Session, path: Path | None = None) -> LoadResult:
             section=section, code=_code(entry, n), name=_name(entry, n), body=entry.value.model_dump(mode="json")
         )
         for section, located in sources.entries.items()
-        if section != "regions"
         for n, entry in enumerate(located)
     ]
-    repository.add_version(session, version, rows)
+    try:
+        repository.add_version(session, version, rows)
+    except IntegrityError:  # another process stored this number first
+        raise Conflict("另一个进程刚刚载入了目录，本次未作任何修改，请重新运行", code="catalog_load_conflict") from None
     holidays.apply_catalog_years(session, catalog.holidays)
     return LoadResult(number, True, counts, regions_changed)
 
@@ -113,6 +116,7 @@ def _name(entry: Located, n: int) -> str:
 
 
 _MODELS: dict[str, type[BaseModel]] = {
+    "regions": spec.Region,
     "org_kinds": spec.OrgKind,
     "license_types": spec.LicenseType,
     "data_elements": spec.DataElement,
@@ -125,7 +129,7 @@ _MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-_latest: dict[int, tuple[float, tuple[int, str]]] = {}  # id(bind) -> (checked at, (number, digest))
+_latest: dict[str, tuple[float, tuple[int, str]]] = {}  # database URL -> (checked at, (number, digest))
 
 
 def active_catalog(session: Session) -> Catalog:
@@ -135,13 +139,17 @@ def active_catalog(session: Session) -> Catalog:
     return _cached(session, *latest)
 
 
+def _database(session: Session) -> str:
+    return session.get_bind().engine.url.render_as_string(hide_password=True)
+
+
 def known_catalog(session: Session) -> Catalog | None:
     """The active catalog when this process knows it without asking the database, else None.
 
     Lets a CPU-only route stay on the event loop and go to the thread pool only for the rare
     database check (see ``catalog_check_seconds``)."""
     ttl = get_settings().catalog_check_seconds
-    known = _latest.get(id(session.get_bind()))
+    known = _latest.get(_database(session))
     if ttl <= 0 or known is None or time.monotonic() - known[0] >= ttl:
         return None
     return _cache.peek(known[1])
@@ -150,7 +158,7 @@ def known_catalog(session: Session) -> Catalog | None:
 def _latest_key(session: Session) -> tuple[int, str] | None:
     """The active version, asked of the database at most every ``catalog_check_seconds``."""
     ttl = get_settings().catalog_check_seconds
-    bind = id(session.get_bind())
+    bind = _database(session)
     now = time.monotonic()
     known = _latest.get(bind)
     if ttl > 0 and known is not None and now - known[0] < ttl:
@@ -181,9 +189,6 @@ def _build_from_db(session: Session, number: int) -> Catalog:
     for i, (section, body) in enumerate(repository.entries(session, version.id)):
         model = _MODELS[section].model_validate(body)
         sources.entries[section].append(Located(model, f"<版本 {number}>", {}, (section, i)))
-    for i, row in enumerate(repository.all_regions(session)):
-        region = spec.Region(code=row.code, name=row.name, level=spec.Level(row.level), parent=row.parent_code)
-        sources.entries["regions"].append(Located(region, "<区划表>", {}, ("regions", i)))
     catalog, problems = build_catalog(sources)
     if catalog is None:  # stored versions were valid when stored; this means the code changed under them
         raise ServiceUnavailable(f"目录版本 {number} 无法重建：{problems[0]}", code="catalog_corrupt")

@@ -11,7 +11,7 @@ from onething.catalog import spec
 from onething.catalog.model import Catalog, CompiledItem
 from onething.guide.model import FormField, FormGroup
 from onething.guide.prepared import prepared
-from onething.kit.validators import FORMATS, InvalidValue
+from onething.kit.validators import FORMATS, InvalidValue, money
 
 
 def merge_form(catalog: Catalog, items: Sequence[CompiledItem]) -> tuple[tuple[FormGroup, ...], int]:
@@ -44,7 +44,7 @@ _TYPES: dict[str, dict[str, Any]] = {
     "text": {"type": "string"},
     "integer": {"type": "integer"},
     "decimal": {"type": "number"},
-    "money": {"type": "number", "multipleOf": 0.01},
+    "money": {"type": "number", "minimum": 0, "format": "money"},  # two decimals: checked as Decimal
     "area": {"type": "number", "minimum": 0},
     "date": {"type": "string", "format": "date"},
     "boolean": {"type": "boolean"},
@@ -93,7 +93,15 @@ def format_checker() -> jsonschema.FormatChecker:
     checker = jsonschema.FormatChecker()
     for name, check in FORMATS.items():
         checker.checks(name, raises=InvalidValue)(_string_format(check))
+    checker.checks("money", raises=InvalidValue)(_money_format)
     return checker
+
+
+def _money_format(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return True
+    money(value)
+    return True
 
 
 def _string_format(check: Callable[[str], str]) -> Callable[[object], bool]:

@@ -69,6 +69,9 @@ class WorkCalendar:
         """The ``days``-th working day after ``start`` (``start`` itself is not counted)."""
         if days < 0:
             raise ValidationFailed("工作日数不能为负数", field="days")
+        _in_range(start, "date")
+        if days > MAX_DAYS:
+            raise ValidationFailed(f"工作日数不能超过 {MAX_DAYS}", field="days")
         current = start
         remaining = days
         while remaining:
@@ -79,6 +82,8 @@ class WorkCalendar:
 
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
         """Working days in ``(start, end]``; negative when ``end`` is before ``start``."""
+        _in_range(start, "start")
+        _in_range(end, "end")
         if end < start:
             return -self.working_days_between(end, start)
         count = 0
@@ -97,6 +102,15 @@ class WorkCalendar:
                 out.append(day)
             day += dt.timedelta(days=1)
         return out
+
+
+FIRST_YEAR, LAST_YEAR = 1949, 2100  # dates a government deadline can sensibly fall on
+MAX_DAYS = 3650
+
+
+def _in_range(day: dt.date, field: str) -> None:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR - 20:
+        raise ValidationFailed(f"日期应在 {FIRST_YEAR} 至 {LAST_YEAR - 20} 年之间", field=field)
 
 
 def build_calendar(

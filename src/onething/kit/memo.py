@@ -16,9 +16,12 @@ V = TypeVar("V")
 
 
 class OnceMap(Generic[K, V]):
-    def __init__(self, *, weak_keys: bool = False) -> None:
+    """``limit``: keep at most this many values, dropping the oldest built (weak keys need none)."""
+
+    def __init__(self, *, weak_keys: bool = False, limit: int | None = None) -> None:
         self._values: MutableMapping[K, V] = weakref.WeakKeyDictionary() if weak_keys else {}
         self._lock = threading.Lock()
+        self._limit = limit
 
     def get(self, key: K, build: Callable[[], V]) -> V:
         found = self._values.get(key)
@@ -27,6 +30,8 @@ class OnceMap(Generic[K, V]):
                 found = self._values.get(key)
                 if found is None:
                     found = build()
+                    if self._limit is not None and len(self._values) >= self._limit:
+                        del self._values[next(iter(self._values))]
                     self._values[key] = found
         return found
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 
 class InvalidValue(ValueError):
@@ -24,9 +25,16 @@ def id_number_check_char(first17: str) -> str:
     return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
 
 
+def _ascii(value: str, what: str) -> str:
+    # Full-width digits pass str.isdigit(); standard codes are ASCII only.
+    if not value.isascii():
+        raise InvalidValue(f"{what}只能包含半角字母和数字")
+    return value
+
+
 def id_number(value: str, *, today: dt.date | None = None) -> str:
     """Resident ID number (GB 11643): 18 characters, a real region and birth date, MOD 11-2."""
-    v = value.strip().upper()
+    v = _ascii(value.strip().upper(), "公民身份号码")
     if len(v) != 18:
         raise InvalidValue(f"公民身份号码应为 18 位，实际为 {len(v)} 位")
     if not v[:17].isdigit() or not (v[17].isdigit() or v[17] == "X"):
@@ -65,7 +73,7 @@ def credit_code_check_char(first17: str) -> str:
 
 def credit_code(value: str) -> str:
     """Unified social credit code (GB 32100): 18 characters of the 31-letter set, MOD 31 check."""
-    v = value.strip().upper()
+    v = _ascii(value.strip().upper(), "统一社会信用代码")
     if len(v) != 18:
         raise InvalidValue(f"统一社会信用代码应为 18 位，实际为 {len(v)} 位")
     bad = sorted({c for c in v if c not in _CREDIT_CHARS})
@@ -78,11 +86,11 @@ def credit_code(value: str) -> str:
     return v
 
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
-_POSTAL = re.compile(r"^\d{6}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+_LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?$")
+_POSTAL = re.compile(r"^[0-9]{6}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-_REGION = re.compile(r"^\d{6}$")
+_REGION = re.compile(r"^[0-9]{6}$")
 
 
 def _compact(value: str) -> str:
@@ -128,6 +136,17 @@ def region_code(value: str) -> str:
     if not _REGION.match(v) or v[:2] not in _PROVINCES:
         raise InvalidValue("行政区划代码应为 6 位数字（GB/T 2260）")
     return v
+
+
+def money(value: float | int) -> Decimal:
+    """An amount in yuan: not negative, at most two decimals (fen)."""
+    amount = Decimal(str(value))
+    if amount < 0:
+        raise InvalidValue("金额不能为负数")
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise InvalidValue("金额最多保留两位小数（精确到分）")
+    return amount
 
 
 FORMATS = {

@@ -26,3 +26,4 @@ class HolidayDay(Base):
     year: Mapped[int] = mapped_column(ForeignKey("holiday_years.year", ondelete="CASCADE"), index=True)
     workday: Mapped[bool] = mapped_column(Boolean)
     name: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(16), default="admin", server_default="admin")  # catalog | admin

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 import onething
@@ -19,6 +19,7 @@ from onething.catalog import api as catalog_api
 from onething.catalog import service as catalog_service
 from onething.catalog.search import index_for
 from onething.guide import api as guide_api
+from onething.guide.prepared import prepared
 from onething.kit.db import engine_for, session_factory
 from onething.kit.errors import AppError
 from onething.kit.settings import get_settings
@@ -59,8 +60,9 @@ def _warm_up(app: Any) -> None:
     """Build the catalog and the search index before the first request needs them."""
     session = app.state.sessions()
     try:
-        session.execute(text("SELECT 1"))
-        index_for(catalog_service.active_catalog(session))
+        catalog = catalog_service.active_catalog(session)
+        index_for(catalog)
+        prepared(catalog)
     except AppError as exc:
         log.warning("warm-up skipped: %s", exc.message)
     except SQLAlchemyError as exc:  # not migrated yet: serve anyway, /healthz will say what is wrong
