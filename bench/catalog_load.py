@@ -36,7 +36,7 @@ def _load_ms(url: str) -> float:
     return elapsed
 
 
-def _fresh_pg(base: str, name: str) -> str:
+def fresh_pg(base: str, name: str) -> str:
     admin = make_engine(base.rsplit("/", 1)[0] + "/postgres")
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
@@ -60,7 +60,7 @@ def main(repeats: int = 5) -> dict[str, object]:
     pg = os.environ.get("ONETHING_BENCH_PG_URL")
     if pg:
         result["load_postgresql_ms_median"] = round(
-            statistics.median(_load_ms(_fresh_pg(pg, f"bench_load_{i}")) for i in range(repeats)), 1
+            statistics.median(_load_ms(fresh_pg(pg, f"bench_load_{i}")) for i in range(repeats)), 1
         )
     return result
 

@@ -93,16 +93,17 @@ def _script(tmp: str, name: str, requests: list[Request]) -> Path:
     return script
 
 
-def main(seconds: int = 10, workers: int = 2, connections: int = 32) -> dict[str, object]:
+def main(
+    seconds: int = 10, workers: int = 2, connections: int = 32, db_url: str | None = None, only: str | None = None
+) -> dict[str, object]:
     if shutil.which("wrk") is None:
         return {"benchmark": "guide_http", "skipped": "wrk not installed (scripts/ensure-system.sh wrk)"}
     catalog, problems, _ = validate_path()
     assert catalog is not None, problems
-    workloads = _workloads(catalog)
+    workloads = {k: v for k, v in _workloads(catalog).items() if only is None or k == only}
     results: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        db_url = os.environ.get("ONETHING_BENCH_DB_URL", f"sqlite:///{tmp}/bench.db")
-        env = {**os.environ, "ONETHING_DATABASE_URL": db_url}
+        env = {**os.environ, "ONETHING_DATABASE_URL": db_url or f"sqlite:///{tmp}/bench.db"}
         onething = str(Path(sys.executable).with_name("onething"))
         subprocess.run([onething, "setup"], env=env, check=True, capture_output=True)
         port = _free_port()
@@ -138,7 +139,7 @@ def main(seconds: int = 10, workers: int = 2, connections: int = 32) -> dict[str
         "workers": workers,
         "connections": connections,
         "seconds": seconds,
-        "database": "postgresql" if "ONETHING_BENCH_DB_URL" in os.environ else "sqlite",
+        "database": "postgresql" if db_url and db_url.startswith("postgresql") else "sqlite",
         **results,
         "goal": ">= 1000 requests/s with 2 workers",
         "note": "wrk runs on the same 2 cores as the server",

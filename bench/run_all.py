@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -15,6 +16,9 @@ import guide_latency
 
 def main() -> None:
     results = [guide_latency.main(), catalog_load.main(), guide_http.main()]
+    pg = os.environ.get("ONETHING_BENCH_PG_URL")
+    if pg:  # the same mixed load with PostgreSQL as the store
+        results.append(guide_http.main(db_url=catalog_load.fresh_pg(pg, "bench_http"), only="mixed"))
     text = json.dumps(results, ensure_ascii=False, indent=2)
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)

@@ -91,7 +91,7 @@ def test_errors_have_one_shape(client: TestClient, db: Session) -> None:
     versions = db.scalar(select(func.count()).select_from(CatalogVersion))
     _assert_error(client.get("/api/v1/things/nope"), 404, "thing_not_found", "code")
     _assert_error(client.get("/api/v1/items/nope"), 404, "item_not_found", "code")
-    _assert_error(client.post("/api/v1/things/nope/guide", json={"answers": {}}), 404, "thing_not_found", "thing")
+    _assert_error(client.post("/api/v1/things/nope/guide", json={"answers": {}}), 404, "thing_not_found", "code")
     _assert_error(
         client.post("/api/v1/things/open_restaurant/guide", json={"answers": {"nope": "x"}}),
         422,

@@ -56,7 +56,9 @@ def test_guide_page_shows_items_materials_and_saving(client: TestClient) -> None
     for item in api["items"]:
         assert item["name"] in r.text
     assert f"{api['saving']['fields_alone']} 项" in r.text
-    assert "免提交" in r.text or all(m["exempt"] is None for m in api["materials"])
+    exempt = [m for m in api["materials"] if m["exempt"]]
+    assert exempt, "the applicant's ID card can always be read from the e-license"
+    assert r.text.count("免提交</strong>") == len(exempt)
 
 
 def test_invalid_option_on_a_page_is_an_error_page_not_a_crash(client: TestClient) -> None:

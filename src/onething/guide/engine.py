@@ -40,7 +40,7 @@ def generate(
 ) -> Guide:
     thing = catalog.things.get(thing_code)
     if thing is None:
-        raise NotFound(f"没有编码为 {thing_code} 的一件事", field="thing", code="thing_not_found")
+        raise NotFound(f"没有编码为 {thing_code} 的一件事", field="code", code="thing_not_found")
     if region is not None and region not in catalog.regions:
         raise ValidationFailed(f"区划代码 {region} 不存在", field="region", code="unknown_region")
     answers = normalise_answers(thing, raw_answers)

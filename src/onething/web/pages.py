@@ -13,6 +13,7 @@ from onething.catalog import browse
 from onething.catalog.model import Catalog, CompiledThing
 from onething.catalog.service import active_catalog
 from onething.guide.answers import applicable_questions, prune
+from onething.guide.prepared import prepared
 from onething.guide.service import guide_from
 from onething.kit.errors import AppError, ValidationFailed
 from onething.kit.web import SessionDep
@@ -104,7 +105,7 @@ def guide_page(code: str, request: Request, session: SessionDep) -> HTMLResponse
         guide = guide_from(catalog, code, answers, region)
     except ValidationFailed as exc:
         return _questionnaire(request, catalog, thing, answers, exc)
-    names = {c: catalog.items[c].spec.name for c in catalog.items}
+    names = prepared(catalog).item_names
     return _render(request, "guide.html", guide=guide, thing=thing.spec, item_names=names, query=str(request.url.query))
 
 
