@@ -4,7 +4,8 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PGDIR := $(CURDIR)/var/pg-test
+# The throwaway cluster lives under /tmp: the postgres user may not be able to reach the checkout.
+PGDIR = $$(mktemp -d /tmp/onething-pg.XXXXXX)
 
 .PHONY: run test lint fmt bench setup system clean
 
@@ -35,17 +36,15 @@ fmt: $(STAMP)
 
 # Lint, then the whole suite on SQLite and on a throwaway PostgreSQL cluster.
 test: $(STAMP) system lint
-	bash scripts/pg-cluster.sh stop $(PGDIR)
-	port=$$(bash scripts/pg-cluster.sh start $(PGDIR)) && \
-	  trap 'bash scripts/pg-cluster.sh stop $(PGDIR)' EXIT && \
+	dir=$(PGDIR) && trap 'bash scripts/pg-cluster.sh stop '"$$dir" EXIT && \
+	  port=$$(bash scripts/pg-cluster.sh start "$$dir") && \
 	  ONETHING_TEST_PG_PORT=$$port ONETHING_REQUIRE_PG=1 $(BIN)/pytest $(PYTEST_ARGS)
 
 # Figures for the README: guide latency, catalog load (SQLite and PostgreSQL), HTTP throughput.
 bench: $(STAMP)
 	bash scripts/ensure-system.sh wrk
-	bash scripts/pg-cluster.sh stop $(PGDIR)
-	port=$$(bash scripts/pg-cluster.sh start $(PGDIR)) && \
-	  trap 'bash scripts/pg-cluster.sh stop $(PGDIR)' EXIT && \
+	dir=$(PGDIR) && trap 'bash scripts/pg-cluster.sh stop '"$$dir" EXIT && \
+	  port=$$(bash scripts/pg-cluster.sh start "$$dir") && \
 	  ONETHING_BENCH_PG_URL=postgresql+psycopg://postgres@127.0.0.1:$$port/postgres $(BIN)/python bench/run_all.py
 
 clean:
