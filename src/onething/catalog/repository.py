@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onething.models import CatalogEntry, CatalogVersion, HolidayDay, HolidayYear, Region
@@ -14,10 +14,6 @@ from onething.models import CatalogEntry, CatalogVersion, HolidayDay, HolidayYea
 
 def latest_version(session: Session) -> CatalogVersion | None:
     return session.scalars(select(CatalogVersion).order_by(CatalogVersion.number.desc()).limit(1)).first()
-
-
-def latest_number(session: Session) -> int | None:
-    return session.scalar(select(func.max(CatalogVersion.number)))
 
 
 def latest_key(session: Session) -> tuple[int, str] | None:
@@ -105,7 +101,3 @@ def add(session: Session, row: T) -> T:
 def delete(session: Session, row: object) -> None:
     session.delete(row)
     session.flush()
-
-
-def ping(session: Session) -> None:
-    session.execute(text("SELECT 1"))

@@ -143,29 +143,31 @@ def _database(session: Session) -> str:
     return session.get_bind().engine.url.render_as_string(hide_password=True)
 
 
+def _trusted_key(session: Session) -> tuple[int, str] | None:
+    """The active version as this process last read it, if within ``catalog_check_seconds``."""
+    known = _latest.get(_database(session))
+    if known is None or time.monotonic() - known[0] >= get_settings().catalog_check_seconds:
+        return None
+    return known[1]
+
+
 def known_catalog(session: Session) -> Catalog | None:
     """The active catalog when this process knows it without asking the database, else None.
 
     Lets a CPU-only route stay on the event loop and go to the thread pool only for the rare
-    database check (see ``catalog_check_seconds``)."""
-    ttl = get_settings().catalog_check_seconds
-    known = _latest.get(_database(session))
-    if ttl <= 0 or known is None or time.monotonic() - known[0] >= ttl:
-        return None
-    return _cache.peek(known[1])
+    database check."""
+    key = _trusted_key(session)
+    return _cache.peek(key) if key else None
 
 
 def _latest_key(session: Session) -> tuple[int, str] | None:
     """The active version, asked of the database at most every ``catalog_check_seconds``."""
-    ttl = get_settings().catalog_check_seconds
-    bind = _database(session)
-    now = time.monotonic()
-    known = _latest.get(bind)
-    if ttl > 0 and known is not None and now - known[0] < ttl:
-        return known[1]
+    key = _trusted_key(session)
+    if key is not None:
+        return key
     latest = repository.latest_key(session)
-    if latest is not None and ttl > 0:
-        _latest[bind] = (now, latest)
+    if latest is not None and get_settings().catalog_check_seconds > 0:
+        _latest[_database(session)] = (time.monotonic(), latest)
     return latest
 
 
@@ -200,4 +202,5 @@ def versions(session: Session) -> list[CatalogVersion]:
 
 
 def current_number(session: Session) -> int | None:
-    return repository.latest_number(session)
+    latest = repository.latest_key(session)
+    return latest[0] if latest else None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -169,7 +168,3 @@ def _message(loc: Path_, err: Any) -> str:
     if kind == "missing":
         return f"{where}: 缺少必填的键"
     return f"{where}: {err['msg']}"
-
-
-def iter_entries(sources: SourceSet, section: str) -> Iterator[Located]:
-    return iter(sources.entries[section])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +25,7 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 def _groupby_stage(things: list[Any]) -> list[tuple[tuple[str, str], list[Any]]]:
     """Consecutive things of one audience and stage (the list comes sorted that way)."""
-    groups: list[tuple[tuple[str, str], list[Any]]] = []
-    for t in things:
-        key = (t.audience, t.stage)
-        if groups and groups[-1][0] == key:
-            groups[-1][1].append(t)
-        else:
-            groups.append((key, [t]))
-    return groups
+    return [(key, list(group)) for key, group in groupby(things, key=lambda t: (t.audience, t.stage))]
 
 
 templates.env.filters["groupby_stage"] = _groupby_stage
