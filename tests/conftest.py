@@ -8,7 +8,7 @@ run. Each test runs inside a transaction that is rolled back, so tests never see
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,10 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from onething.catalog.model import Catalog
-from onething.catalog.service import load, validate_path
+from onething.catalog.service import active_catalog, load, validate_path
+from onething.demo.seed import seed_accounts, seed_orgs
+from onething.identity import auth
+from onething.identity import repository as identity_repo
 from onething.kit.db import make_engine, session_scope
 from onething.kit.migrate import upgrade
 from onething.web.app import create_app
@@ -30,6 +33,10 @@ MINI = ROOT / "tests" / "fixtures" / "catalog"
 PG_PORT = os.environ.get("ONETHING_TEST_PG_PORT")
 # Tests load catalogs and read them back at once: no caching of the active version.
 os.environ["ONETHING_CATALOG_CHECK_SECONDS"] = "0"
+# Cheap argon2 and a fixed signing key: tests log in hundreds of times.
+os.environ["ONETHING_PASSWORD_TIME_COST"] = "1"
+os.environ["ONETHING_PASSWORD_MEMORY_KIB"] = "8192"
+os.environ["ONETHING_SECRET_KEY"] = "test-secret-key-not-for-production"
 
 pg_server = factories.postgresql_noproc(host="127.0.0.1", port=PG_PORT or 5432, user="postgres")
 
@@ -54,6 +61,10 @@ def _prepare(engine: Engine) -> None:
     upgrade(engine)
     with session_scope(engine) as session:
         load(session, SEED)
+    with session_scope(engine) as session:
+        catalog = active_catalog(session)
+        seed_orgs(session, catalog)
+        seed_accounts(session)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -104,3 +115,16 @@ def client(engine: Engine, connection: Connection) -> Iterator[TestClient]:
     app.state.sessions = lambda: _session(connection)
     with TestClient(app) as c:
         yield c
+
+
+@pytest.fixture
+def login(db: Session) -> Callable[[str], dict[str, str]]:
+    """Bearer headers for a demo account, the token issued directly (the login route has its own tests)."""
+
+    def headers(name: str) -> dict[str, str]:
+        user = identity_repo.user_by_login(db, auth.normalise_login(name))
+        assert user is not None, name
+        issued = auth.open_session(db, user, auth.API, "127.0.0.1")
+        return {"Authorization": f"Bearer {issued.token}"}
+
+    return headers

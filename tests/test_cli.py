@@ -67,3 +67,34 @@ def test_calendar_add_days(fresh_db: Path) -> None:
     assert result.stdout.strip() == "2026-10-08"
     bad = runner.invoke(app, ["calendar", "add-days", "2026-13-01", "1"])
     assert bad.exit_code == 2
+
+
+def test_demo_data_is_seeded_once_and_libraries_grow_on_request(fresh_db: Path) -> None:
+    from sqlalchemy import func, select
+
+    from onething.kit.db import make_engine, session_scope
+    from onething.kit.validators import credit_code, id_number
+    from onething.models import Enterprise, Org, Person, User
+
+    assert runner.invoke(app, ["setup"]).exit_code == 0
+    engine = make_engine(f"sqlite:///{fresh_db}")
+
+    def counts() -> tuple[int, ...]:
+        with session_scope(engine) as s:
+            return tuple(s.scalar(select(func.count()).select_from(m)) or 0 for m in (Org, User, Person, Enterprise))
+
+    first = counts()
+    assert first[0] > 300 and first[1] >= 30 and first[2] >= 1000 and first[3] >= 300
+    again = runner.invoke(app, ["setup"])
+    assert again.exit_code == 0, again.output
+    assert counts() == first  # nothing doubled
+    added = runner.invoke(app, ["demo", "people", "--count", "2500"])
+    assert added.exit_code == 0 and "2,500" in added.output
+    assert runner.invoke(app, ["demo", "enterprises", "-n", "700"]).exit_code == 0
+    assert counts()[2:] == (first[2] + 2500, first[3] + 700)
+    with session_scope(engine) as s:
+        numbers = s.scalars(select(Person.id_number)).all()
+        codes = s.scalars(select(Enterprise.credit_code)).all()
+    assert len(set(numbers)) == len(numbers) and all(id_number(n) == n for n in numbers)
+    assert len(set(codes)) == len(codes) and all(credit_code(c) == c for c in codes)
+    engine.dispose()

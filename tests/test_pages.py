@@ -6,6 +6,10 @@ import re
 from urllib.parse import urlencode
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from onething.models import AuditEntry
 
 HTML = {"accept": "text/html"}
 
@@ -81,3 +85,51 @@ def test_item_page(client: TestClient) -> None:
     r = client.get("/items/business_registration", headers=HTML)
     assert r.status_code == 200
     assert "设定依据" in r.text
+
+
+def _csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found
+    return found.group(1)
+
+
+def _page_login(client: TestClient, login: str) -> None:
+    token = _csrf_of(client.get("/login").text)
+    r = client.post("/login", data={"login": login, "password": "Demo@2026", "csrf_token": token})
+    assert r.status_code == 200, r.text  # followed to /me
+
+
+def test_citizen_sees_own_account_masked_until_asked_and_the_look_is_audited(client: TestClient, db: Session) -> None:
+    _page_login(client, "430104199003070023")
+    page = client.get("/me")
+    assert "4301**********0023" in page.text and "430104199003070023" not in page.text
+    assert 'href="/admin/users"' not in page.text and 'href="/audit"' not in page.text
+    before = db.scalar(select(func.count()).select_from(AuditEntry)) or 0
+    full = client.post("/me/person", data={"csrf_token": _csrf_of(page.text)})
+    assert "430104199003070023" in full.text and "麓山南路" in full.text
+    assert db.scalar(select(func.count()).select_from(AuditEntry)) == before + 1
+
+
+def test_admin_pages_show_only_the_region(client: TestClient) -> None:
+    _page_login(client, "zz_admin")
+    users = client.get("/admin/users")
+    assert users.status_code == 200 and "zz_clerk" in users.text and "cs_clerk" not in users.text
+    audit = client.get("/audit?since=&until=")
+    assert audit.status_code == 200 and "审计日志" in audit.text
+
+
+def test_audit_page_refuses_a_citizen(client: TestClient) -> None:
+    _page_login(client, "430104199003070023")
+    r = client.get("/audit", headers={"accept": "text/html"})
+    assert r.status_code == 403 and "权限" in r.text
+
+
+def test_pages_send_anonymous_visitors_to_login(client: TestClient) -> None:
+    for path in ("/me", "/admin/users", "/audit"):
+        r = client.get(path, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+def test_org_directory_is_public(client: TestClient) -> None:
+    r = client.get("/orgs?region=430104")
+    assert r.status_code == 200 and "长沙市岳麓区市场监督管理局" in r.text

@@ -45,3 +45,13 @@ class Forbidden(AppError):
 class ServiceUnavailable(AppError):
     status = 503
     code = "unavailable"
+
+
+class Unauthorized(AppError):
+    status = 401
+    code = "unauthenticated"
+
+
+class TooManyRequests(AppError):
+    status = 429
+    code = "too_many_attempts"

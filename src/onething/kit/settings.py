@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -24,7 +27,58 @@ class Settings(BaseSettings):
     # again. A newly loaded catalog reaches every process within this many seconds; 0 asks every time.
     catalog_check_seconds: float = 2.0
 
+    # Signing key for cookies and CSRF tokens. Unset: generated once into var/secret.key, which every
+    # process on the machine shares; several machines must be given the same value.
+    secret_key: str | None = None
+    secret_key_file: Path = Path("var/secret.key")
+    cookie_secure: bool = False  # set true behind HTTPS
+    session_hours: float = 8.0  # a web session ends this long after login …
+    session_idle_minutes: float = 30.0  # … or after this long without a request
+    token_hours: float = 24.0  # bearer tokens, unless the client asks for less
+    login_window_minutes: float = 15.0
+    login_max_failures_account: int = 5  # then the account is locked for login_window_minutes
+    login_max_failures_ip: int = 30
+    # argon2id cost; the defaults follow argon2-cffi (RFC 9106 low-memory profile).
+    password_time_cost: int = 3
+    password_memory_kib: int = 65536
+    # 统一身份认证 over OpenID Connect; unset: only local accounts.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid profile"
+    oidc_id_number_claim: str = "id_number"
+    oidc_name_claim: str = "name"
+    oidc_label: str = "湖南省统一身份认证"
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def secret_key(settings: Settings | None = None) -> bytes:
+    """The signing key: from the settings, else from the key file (created on first use)."""
+    s = settings or get_settings()
+    if s.secret_key:
+        return s.secret_key.encode()
+    return _key_from_file(s.secret_key_file.resolve())
+
+
+@lru_cache(maxsize=4)
+def _key_from_file(path: Path) -> bytes:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # O_EXCL: when two processes start at once, one writes and the other reads its key.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+    for _ in range(50):
+        key = path.read_text().strip()
+        if key:
+            return key.encode()
+        time.sleep(0.01)  # the other process is still writing it
+    raise RuntimeError(f"{path} is empty")

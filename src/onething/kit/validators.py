@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal
 
 
 class InvalidValue(ValueError):
     pass
+
+
+Check = Callable[[str], str]
 
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -34,7 +38,7 @@ def _ascii(value: str, what: str) -> str:
 
 def id_number(value: str, *, today: dt.date | None = None) -> str:
     """Resident ID number (GB 11643): 18 characters, a real region and birth date, MOD 11-2."""
-    v = _ascii(value.strip().upper(), "公民身份号码")
+    v = _ascii(value.strip(), "公民身份号码").upper()
     if len(v) != 18:
         raise InvalidValue(f"公民身份号码应为 18 位，实际为 {len(v)} 位")
     if not v[:17].isdigit() or not (v[17].isdigit() or v[17] == "X"):
@@ -73,7 +77,7 @@ def credit_code_check_char(first17: str) -> str:
 
 def credit_code(value: str) -> str:
     """Unified social credit code (GB 32100): 18 characters of the 31-letter set, MOD 31 check."""
-    v = _ascii(value.strip().upper(), "统一社会信用代码")
+    v = _ascii(value.strip(), "统一社会信用代码").upper()
     if len(v) != 18:
         raise InvalidValue(f"统一社会信用代码应为 18 位，实际为 {len(v)} 位")
     bad = sorted({c for c in v if c not in _CREDIT_CHARS})

@@ -50,6 +50,11 @@ def json_response(content: Any, status_code: int = 200) -> Response:
     return Response(orjson.dumps(content), status_code=status_code, media_type="application/json")
 
 
+def json_error(exc: AppError) -> JSONResponse:
+    """An error returned rather than raised: the request's transaction still commits."""
+    return _error(exc.status, exc.code, exc.message, exc.field)
+
+
 def _error(status: int, code: str, message: str, field: str | None) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message, "field": field}}, status_code=status)
 

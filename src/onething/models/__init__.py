@@ -1,8 +1,30 @@
 """Every ORM class, one module per aggregate; importing this package registers them all."""
 
+from onething.models.audit import AuditEntry
+from onething.models.auth import AuthSession, LoginFailure
 from onething.models.base import Base
 from onething.models.calendar import HolidayDay, HolidayYear
 from onething.models.catalog import CatalogEntry, CatalogVersion
+from onething.models.identity import EnterpriseMandate, Hall, Org, RoleGrant, User, Window
 from onething.models.region import Region
+from onething.models.sharing import Enterprise, Person
 
-__all__ = ["Base", "CatalogEntry", "CatalogVersion", "HolidayDay", "HolidayYear", "Region"]
+__all__ = [
+    "AuditEntry",
+    "AuthSession",
+    "Base",
+    "CatalogEntry",
+    "CatalogVersion",
+    "Enterprise",
+    "EnterpriseMandate",
+    "Hall",
+    "HolidayDay",
+    "HolidayYear",
+    "LoginFailure",
+    "Org",
+    "Person",
+    "Region",
+    "RoleGrant",
+    "User",
+    "Window",
+]

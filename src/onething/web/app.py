@@ -20,11 +20,15 @@ from onething.catalog import service as catalog_service
 from onething.catalog.search import index_for
 from onething.guide import api as guide_api
 from onething.guide.prepared import prepared
+from onething.identity import api as identity_api
+from onething.identity.providers import configured_oidc
 from onething.kit.db import engine_for, session_factory
 from onething.kit.errors import AppError
+from onething.kit.masking import install_log_masking
 from onething.kit.settings import get_settings
 from onething.kit.web import install_error_handlers
-from onething.web import pages, system
+from onething.sharing import api as sharing_api
+from onething.web import account, pages, system
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -32,6 +36,7 @@ STATIC = Path(__file__).parent / "static"
 
 def create_app(engine: Engine | None = None) -> FastAPI:
     settings = get_settings()
+    install_log_masking()
     engine = engine or engine_for(settings.database_url, settings.db_pool_size)
 
     @asynccontextmanager
@@ -47,11 +52,15 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     )
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    app.state.oidc = configured_oidc(settings)
     install_error_handlers(app, pages.error_page)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(system.router)
     app.include_router(catalog_api.router)
     app.include_router(guide_api.router)
+    app.include_router(identity_api.router)
+    app.include_router(sharing_api.router)
+    app.include_router(account.router)
     app.include_router(pages.router)
     return app
 

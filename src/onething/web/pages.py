@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from itertools import groupby
-from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
 from onething.catalog import browse
 from onething.catalog.model import Catalog, CompiledThing
@@ -16,11 +14,13 @@ from onething.catalog.service import active_catalog
 from onething.guide.answers import applicable_questions, prune
 from onething.guide.prepared import prepared
 from onething.guide.service import guide_from
+from onething.identity.deps import current_principal
 from onething.kit.errors import AppError, ValidationFailed
 from onething.kit.web import SessionDep
+from onething.web.render import render, templates
 
-router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# Every page knows who is looking (for the header), whatever the route itself needs.
+router = APIRouter(include_in_schema=False, dependencies=[Depends(current_principal)])
 
 
 def _groupby_stage(things: list[Any]) -> list[tuple[tuple[str, str], list[Any]]]:
@@ -31,8 +31,7 @@ def _groupby_stage(things: list[Any]) -> list[tuple[tuple[str, str], list[Any]]]
 templates.env.filters["groupby_stage"] = _groupby_stage
 
 
-def _render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+_render = render
 
 
 @router.get("/", response_class=HTMLResponse)

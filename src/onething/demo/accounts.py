@@ -1,0 +1,69 @@
+"""The demo's fixed accounts (listed in the README). Everyone shares one password."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEMO_PASSWORD = "Demo@2026"
+
+
+@dataclass(frozen=True, slots=True)
+class StaffAccount:
+    username: str
+    name: str
+    role: str
+    region: str  # the org's region
+    org_kind: str  # the org within the region
+
+
+@dataclass(frozen=True, slots=True)
+class Citizen:
+    id_number: str
+    name: str
+    gender: str
+    address: str
+    phone: str
+
+
+# Regions whose orgs are seeded: the province, every city (added from the catalog), these counties.
+COUNTIES = ("430102", "430104", "430121", "430202", "430302")
+
+_ROLE_ORGS = (
+    ("clerk", "window_clerk", "service_center", "窗口"),
+    ("approver", "approver", "market_regulation", "审批"),
+    ("head", "dept_head", "market_regulation", "科长"),
+    ("supervisor", "supervisor", "service_center", "监察"),
+    ("catalog", "catalog_admin", "service_center", "目录"),
+    ("hotline", "hotline_agent", "service_center", "热线"),
+    ("admin", "system_admin", "service_center", "管理"),
+)
+_PLACES = (("hn", "430000", "省"), ("cs", "430100", "长沙"), ("zz", "430200", "株洲"), ("yl", "430104", "岳麓"))
+_SURNAMES = {"hn": "周", "cs": "陈", "zz": "刘", "yl": "杨"}
+
+STAFF: tuple[StaffAccount, ...] = tuple(
+    StaffAccount(f"{prefix}_{suffix}", f"{_SURNAMES[prefix]}{place}{label}", role, region, kind)
+    for prefix, region, place in _PLACES
+    for suffix, role, kind, label in _ROLE_ORGS
+)
+
+CITIZENS: tuple[Citizen, ...] = (
+    Citizen("430104199003070023", "李娜", "female", "湖南省长沙市岳麓区麓山南路 12 号 3 栋 502 室", "13807310021"),
+    Citizen("430202198506150138", "王磊", "male", "湖南省株洲市荷塘区新华东路 88 号", "13973320138"),
+    Citizen("430202197809210244", "赵敏", "female", "湖南省株洲市荷塘区红旗北路 16 号", "15907330244"),
+    Citizen("430121196205050314", "孙建国", "male", "湖南省长沙市长沙县星沙街道开元东路 9 号", "13607310314"),
+)
+
+# 赵敏 runs a restaurant and has authorised 王磊 to handle its business (enterprise agent).
+ENTERPRISE = {
+    "credit_code": "91430202MA4L8Q2R15",
+    "name": "株洲市荷塘区敏记餐饮有限公司",
+    "type": "有限责任公司",
+    "legal_rep_id_number": "430202197809210244",
+    "legal_rep_name": "赵敏",
+    "region_code": "430202",
+    "address": "湖南省株洲市荷塘区红旗北路 20 号",
+    "industry_code": "H6210",
+    "staff_count": 12,
+    "status": "存续",
+}
+AGENT_OF_ENTERPRISE = "430202198506150138"

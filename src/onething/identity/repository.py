@@ -1,0 +1,210 @@
+"""Every identity query. ``readable_*`` statements filter rows by the principal in SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, delete, false, func, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
+
+from onething.identity.principal import Principal
+from onething.models import (
+    AuditEntry,
+    AuthSession,
+    CatalogEntry,
+    CatalogVersion,
+    EnterpriseMandate,
+    Hall,
+    LoginFailure,
+    Org,
+    Region,
+    RoleGrant,
+    User,
+)
+
+
+def in_scopes(column: InstrumentedAttribute[Any], prefixes: Sequence[str]) -> ColumnElement[bool]:
+    """``column`` lies in one of the region prefixes (a region and everything below it)."""
+    if not prefixes:
+        return false()
+    if any(p == "" for p in prefixes):
+        return true()
+    return or_(*(column.startswith(p, autoescape=True) for p in prefixes))
+
+
+# --- users and principals ---------------------------------------------------------------------
+
+
+def user(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def user_by_login(session: Session, login: str) -> User | None:
+    column = User.id_number if len(login) == 18 and login[:17].isdigit() else User.username
+    return session.scalar(select(User).where(column == login))
+
+
+def user_with_roles(session: Session, user_id: int) -> User | None:
+    stmt = select(User).where(User.id == user_id).options(selectinload(User.roles).selectinload(RoleGrant.org))
+    return session.scalar(stmt.options(selectinload(User.org)))
+
+
+def grants_of(session: Session, user_id: int) -> Sequence[tuple[str, int, str, str]]:
+    stmt = (
+        select(RoleGrant.role, Org.id, Org.region_code, Org.level)
+        .join(Org, RoleGrant.org_id == Org.id)
+        .where(RoleGrant.user_id == user_id, Org.active)
+        .order_by(RoleGrant.id)
+    )
+    return [(r, o, c, lvl) for r, o, c, lvl in session.execute(stmt)]
+
+
+def mandated_enterprises(session: Session, user_id: int, today: dt.date) -> Sequence[str]:
+    stmt = select(EnterpriseMandate.credit_code).where(
+        EnterpriseMandate.user_id == user_id,
+        EnterpriseMandate.revoked_at.is_(None),
+        EnterpriseMandate.valid_from <= today,
+        or_(EnterpriseMandate.valid_until.is_(None), EnterpriseMandate.valid_until >= today),
+    )
+    return session.scalars(stmt).all()
+
+
+def readable_users(principal: Principal) -> Select[User]:
+    """Yourself; staff of your org as its head; staff in your region as a system admin (and citizens'
+    accounts when that region is the whole province)."""
+    admin = principal.scopes("system_admin")
+    heads = principal.orgs("dept_head")
+    conditions: list[ColumnElement[bool]] = [User.id == principal.user_id]
+    if admin:
+        conditions.append(User.org_id.in_(select(Org.id).where(in_scopes(Org.region_code, admin))))
+        if principal.province_wide("system_admin"):
+            conditions.append(User.kind == "citizen")
+    if heads:
+        conditions.append(User.org_id.in_(heads))
+    return select(User).where(or_(*conditions))
+
+
+def grants_by_user(session: Session, user_ids: Sequence[int]) -> dict[int, list[RoleGrant]]:
+    found: dict[int, list[RoleGrant]] = {}
+    if user_ids:
+        stmt = select(RoleGrant).where(RoleGrant.user_id.in_(set(user_ids))).order_by(RoleGrant.id)
+        for grant in session.scalars(stmt):
+            found.setdefault(grant.user_id, []).append(grant)
+    return found
+
+
+def role_grant(session: Session, grant_id: int) -> RoleGrant | None:
+    return session.get(RoleGrant, grant_id)
+
+
+def role_exists(session: Session, user_id: int, role: str, org_id: int) -> bool:
+    stmt = select(RoleGrant.id).where(RoleGrant.user_id == user_id, RoleGrant.role == role, RoleGrant.org_id == org_id)
+    return session.scalar(stmt) is not None
+
+
+# --- sessions and tokens ----------------------------------------------------------------------
+
+
+def auth_session(session: Session, token_hash: str) -> AuthSession | None:
+    return session.scalar(select(AuthSession).where(AuthSession.token_hash == token_hash))
+
+
+def auth_session_by_id(session: Session, session_id: int) -> AuthSession | None:
+    return session.get(AuthSession, session_id)
+
+
+def tokens_of(session: Session, user_id: int, now: dt.datetime) -> Sequence[AuthSession]:
+    stmt = select(AuthSession).where(
+        AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None), AuthSession.expires_at > now
+    )
+    return session.scalars(stmt.order_by(AuthSession.id)).all()
+
+
+def failures_since(session: Session, account_key: str, ip: str, since: dt.datetime) -> tuple[int, int, Any]:
+    """(failures of this account, failures from this IP, the account's latest failure) since ``since``."""
+    account = session.execute(
+        select(func.count(), func.max(LoginFailure.at)).where(
+            LoginFailure.account_key == account_key, LoginFailure.at >= since
+        )
+    ).one()
+    from_ip = session.scalar(select(func.count()).where(LoginFailure.ip == ip, LoginFailure.at >= since))
+    return int(account[0]), int(from_ip or 0), account[1]
+
+
+def clear_failures(session: Session, account_key: str) -> None:
+    session.execute(delete(LoginFailure).where(LoginFailure.account_key == account_key))
+
+
+def prune_failures(session: Session, before: dt.datetime) -> None:
+    session.execute(delete(LoginFailure).where(LoginFailure.at < before))
+
+
+# --- regions and orgs -------------------------------------------------------------------------
+
+
+def regions(session: Session, parent: str | None, level: str | None) -> Sequence[Region]:
+    stmt = select(Region)
+    if parent:
+        stmt = stmt.where(Region.parent_code == parent)
+    if level:
+        stmt = stmt.where(Region.level == level)
+    return session.scalars(stmt.order_by(Region.code)).all()
+
+
+def region(session: Session, code: str) -> Region | None:
+    return session.get(Region, code)
+
+
+def orgs_stmt(region_prefix: str | None, kind: str | None, q: str | None) -> Select[Org]:
+    stmt = select(Org).where(Org.active)
+    if region_prefix:
+        stmt = stmt.where(Org.region_code.startswith(region_prefix, autoescape=True))
+    if kind:
+        stmt = stmt.where(Org.kind == kind)
+    if q:
+        stmt = stmt.where(Org.name.contains(q, autoescape=True))
+    return stmt
+
+
+def org(session: Session, org_id: int, *, with_windows: bool = False) -> Org | None:
+    stmt = select(Org).where(Org.id == org_id)
+    if with_windows:
+        stmt = stmt.options(selectinload(Org.halls).selectinload(Hall.windows))
+    return session.scalar(stmt)
+
+
+def org_by_code(session: Session, code: str) -> Org | None:
+    return session.scalar(select(Org).where(Org.code == code))
+
+
+def org_names(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(session.execute(select(Org.id, Org.name).where(Org.id.in_(set(ids)))).all())
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+
+def readable_audit(principal: Principal) -> Select[AuditEntry]:
+    roles = ("supervisor", "system_admin")
+    if principal.province_wide(*roles):
+        return select(AuditEntry)
+    return select(AuditEntry).where(in_scopes(AuditEntry.region_code, principal.scopes(*roles)))
+
+
+def org_kinds(session: Session) -> frozenset[str]:
+    """Org kind codes of the newest catalog version (identity sits below the catalog package)."""
+    latest = select(CatalogVersion.id).order_by(CatalogVersion.number.desc()).limit(1).scalar_subquery()
+    stmt = select(CatalogEntry.code).where(CatalogEntry.version_id == latest, CatalogEntry.section == "org_kinds")
+    return frozenset(session.scalars(stmt))
+
+
+def add(session: Session, obj: object) -> None:
+    session.add(obj)
+
+
+def remove(session: Session, obj: object) -> None:
+    session.delete(obj)

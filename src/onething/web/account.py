@@ -1,0 +1,194 @@
+"""Pages for signing in and out, one's own account, user administration and the audit log.
+
+Every POST checks the CSRF token first; a refusal renders the page again with the message next to
+the form. Failed logins are recorded even though the page says no (the response is returned, so
+the request's transaction commits)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from onething.identity import audit, auth, service
+from onething.identity.deps import (
+    PrincipalDep,
+    clear_session_cookie,
+    client_ip,
+    current_principal,
+    require_csrf,
+    session_id_of,
+    set_session_cookie,
+)
+from onething.identity.principal import ROLES
+from onething.identity.providers import LocalProvider
+from onething.kit import signing
+from onething.kit.errors import AppError, Forbidden, NotFound, ValidationFailed
+from onething.kit.web import SessionDep
+from onething.sharing import service as sharing
+from onething.web.render import render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(current_principal)])
+CsrfField = Annotated[str | None, Form(alias="csrf_token")]
+LOCAL = LocalProvider()
+
+
+def _safe_next(target: str | None) -> str:
+    """Only paths on this site: never an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/me"
+
+
+def _login_required(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str | None = None) -> HTMLResponse:
+    return render(request, "login.html", next=_safe_next(next), error=None, login="", oidc=request.app.state.oidc)
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    session: SessionDep,
+    login: Annotated[str, Form(max_length=60)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str | None, Form()] = None,
+    csrf_token: CsrfField = None,
+) -> Response:
+    target = _safe_next(next)
+    try:
+        require_csrf(request, csrf_token)
+        user = LOCAL.identify(session, {"login": login, "password": password}, client_ip(request))
+    except AppError as exc:
+        # The login name is kept in the form only if it is not an ID number (never echo one back).
+        shown = "" if any(c.isdigit() for c in login[:6]) else login
+        oidc = request.app.state.oidc
+        return render(request, "login.html", exc.status, next=target, error=exc, login=shown, oidc=oidc)
+    issued = auth.open_session(session, user, auth.WEB, client_ip(request))
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookie(response, issued.token)
+    return response
+
+
+OIDC_STATE = "onething_oidc_state"
+
+
+@router.get("/login/oidc")
+def oidc_start(request: Request) -> Response:
+    """Off to the province's unified identity service; back at /login/oidc/callback."""
+    provider = request.app.state.oidc
+    if provider is None:
+        raise NotFound("未配置统一身份认证")
+    state = secrets.token_urlsafe(24)
+    url = provider.login_url(state, str(request.url_for("oidc_callback")))
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(OIDC_STATE, signing.sign(state, "oidc-state"), max_age=600, httponly=True, samesite="lax")
+    return response
+
+
+@router.get("/login/oidc/callback", name="oidc_callback")
+def oidc_callback(request: Request, session: SessionDep, code: str = "", state: str = "") -> Response:
+    provider = request.app.state.oidc
+    if provider is None:
+        raise NotFound("未配置统一身份认证")
+    expected = signing.unsign(request.cookies.get(OIDC_STATE), "oidc-state")
+    if not state or expected is None or not secrets.compare_digest(state, expected):
+        raise Forbidden("登录请求已过期或来源不明，请重新登录", code="oidc_state")
+    params = {"code": code, "redirect_uri": str(request.url_for("oidc_callback"))}
+    user = provider.identify(session, params, client_ip(request))
+    issued = auth.open_session(session, user, auth.WEB, client_ip(request))
+    response = RedirectResponse("/me", status_code=303)
+    set_session_cookie(response, issued.token)
+    response.delete_cookie(OIDC_STATE)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, principal: PrincipalDep, session: SessionDep, csrf_token: CsrfField = None) -> Response:
+    require_csrf(request, csrf_token)
+    session_id = session_id_of(request, principal)
+    if session_id is not None:
+        auth.revoke(session, principal, session_id)
+    response = RedirectResponse("/", status_code=303)
+    clear_session_cookie(response)
+    return response
+
+
+@router.get("/me", response_class=HTMLResponse)
+def me_page(request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+    if not principal.authenticated:
+        return _login_required(request)
+    return render(request, "me.html", me=service.me(session, principal), person=None)
+
+
+@router.post("/me/person", response_class=HTMLResponse)
+def reveal_person(
+    request: Request, principal: PrincipalDep, session: SessionDep, csrf_token: CsrfField = None
+) -> Response:
+    """The full record of oneself, on request, with an audit row."""
+    if not principal.authenticated:
+        return _login_required(request)
+    require_csrf(request, csrf_token)
+    return render(request, "me.html", me=service.me(session, principal), person=sharing.my_person(session, principal))
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users_page(
+    request: Request,
+    principal: PrincipalDep,
+    session: SessionDep,
+    q: str | None = None,
+    after: int | None = None,
+) -> Response:
+    if not principal.authenticated:
+        return _login_required(request)
+    found = service.list_users(session, principal, q or None, None, after, 50)
+    return render(request, "users.html", page=found, q=q or "", roles=ROLES)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request,
+    principal: PrincipalDep,
+    session: SessionDep,
+    action: str | None = None,
+    case_number: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    after: int | None = None,
+) -> Response:
+    if not principal.authenticated:
+        return _login_required(request)
+    found = audit.search(
+        session,
+        principal,
+        action=action or None,
+        case_number=case_number or None,
+        since=_date(since, "since"),
+        until=_date(until, "until"),
+        after=after,
+    )
+    filters = {"action": action or "", "case_number": case_number or "", "since": since or "", "until": until or ""}
+    return render(request, "audit.html", page=found, filters=filters)
+
+
+def _date(text: str | None, field: str) -> dt.date | None:
+    """Empty date inputs arrive as empty strings: no filter."""
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed("日期格式应为 YYYY-MM-DD", field=field) from None
+
+
+@router.get("/orgs", response_class=HTMLResponse)
+def orgs_page(request: Request, session: SessionDep, region: str | None = None, q: str | None = None) -> Response:
+    found = service.list_orgs(session, region or None, None, q or None, None, 200)
+    return render(request, "orgs.html", page=found, region=region or "", q=q or "")

@@ -1,0 +1,30 @@
+"""Rendering pages: one Jinja2 environment, and the context every page gets (who is looking, the
+CSRF token for its forms)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from onething.identity.deps import csrf_token, set_anon_cookie
+from onething.identity.principal import ANONYMOUS
+from onething.kit.masking import mask_address, mask_id_number, mask_phone
+from onething.models.identity import ROLES as ROLE_NAMES
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.filters["mask_id"] = mask_id_number
+templates.env.filters["mask_phone"] = mask_phone
+templates.env.filters["mask_address"] = mask_address
+templates.env.globals["ROLE_NAMES"] = ROLE_NAMES
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("principal", getattr(request.state, "principal", ANONYMOUS))
+    context.setdefault("csrf", lambda: csrf_token(request))
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    set_anon_cookie(request, response)
+    return response

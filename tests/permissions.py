@@ -1,0 +1,119 @@
+"""The permission matrix as data: every role × every endpoint, expected status.
+
+Each later domain appends its rows to ROWS (or its own list, run by the same test). A row names the
+request and the expected status for each subject; ``default`` covers the subjects not listed.
+Placeholders in paths and bodies ({li_na}, {cs_clerk}, …) are filled from the demo data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Who plays each subject: Changsha's staff, a Changsha citizen, a Zhuzhou enterprise agent.
+SUBJECTS: dict[str, str | None] = {
+    "anonymous": None,
+    "citizen": "430104199003070023",  # 李娜, 长沙市岳麓区
+    "agent": "430202198506150138",  # 王磊, 株洲, acts for 敏记餐饮
+    "window_clerk": "cs_clerk",
+    "approver": "cs_approver",
+    "dept_head": "cs_head",
+    "supervisor": "cs_supervisor",
+    "catalog_admin": "cs_catalog",
+    "hotline_agent": "cs_hotline",
+    "system_admin": "cs_admin",
+}
+STAFF = ("window_clerk", "approver", "dept_head", "supervisor", "catalog_admin", "hotline_agent", "system_admin")
+PEOPLE_READERS = ("window_clerk", "approver", "dept_head", "supervisor", "hotline_agent", "system_admin")
+LOGGED_IN = ("citizen", "agent", *STAFF)
+
+
+def only(*subjects: str, status: int = 200) -> dict[str, int]:
+    return dict.fromkeys(subjects, status)
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str
+    expect: dict[str, int]
+    default: int = 403
+    body: dict[str, Any] | None = None
+    anonymous: int = 401
+    note: str = ""
+    ids: list[str] = field(default_factory=list)
+
+    def status_for(self, subject: str) -> int:
+        if subject == "anonymous" and subject not in self.expect:
+            return self.anonymous
+        return self.expect.get(subject, self.default)
+
+
+ROWS: list[Row] = [
+    # The public directory.
+    Row("GET", "/api/v1/regions?parent=430100", only(*SUBJECTS), anonymous=200),
+    Row("GET", "/api/v1/regions/430104", only(*SUBJECTS), anonymous=200),
+    Row("GET", "/api/v1/orgs?region=430100", only(*SUBJECTS), anonymous=200),
+    Row("GET", "/api/v1/orgs/{cs_center}", only(*SUBJECTS), anonymous=200),
+    Row("GET", "/api/v1/things", only(*SUBJECTS), anonymous=200),
+    # Administration of orgs: a system admin, within the region only.
+    Row(
+        "POST",
+        "/api/v1/orgs",
+        only("system_admin", status=201),
+        body={"name": "长沙市天心区政务服务中心", "kind": "service_center", "region_code": "430103"},
+    ),
+    Row(
+        "POST",
+        "/api/v1/orgs",
+        {},
+        body={"name": "株洲市芦淞区政务服务中心", "kind": "service_center", "region_code": "430203"},
+        note="another city's region: refused even to Changsha's admin",
+    ),
+    # The caller.
+    Row("GET", "/api/v1/me", only(*LOGGED_IN)),
+    Row("GET", "/api/v1/auth/tokens", only(*LOGGED_IN)),
+    Row("GET", "/api/v1/me/person", {"citizen": 200, "agent": 200}, default=404),
+    # Users: admins in their region, heads in their org, everyone themselves; others' rows are 404.
+    Row("GET", "/api/v1/users", only("system_admin", "dept_head")),
+    Row("GET", "/api/v1/users/{cs_clerk}", {"window_clerk": 200, "system_admin": 200}, default=404),
+    Row("GET", "/api/v1/users/{cs_approver}", {"approver": 200, "dept_head": 200, "system_admin": 200}, default=404),
+    Row("GET", "/api/v1/users/{zz_clerk}", {}, default=404, note="another city: invisible even to its admin's peer"),
+    Row(
+        "POST",
+        "/api/v1/users",
+        only("system_admin", status=201),
+        body={"username": "cs_newclerk", "name": "新窗口", "password": "Xin@2026ab", "org_id": "{cs_center}"},
+    ),
+    Row(
+        "POST",
+        "/api/v1/users/{cs_approver}/roles",
+        {"system_admin": 201, "approver": 403, "dept_head": 403},
+        body={"role": "supervisor", "org_id": "{cs_center}"},
+    ),
+    Row(
+        "PATCH",
+        "/api/v1/users/{cs_hotline}",
+        {"system_admin": 200},
+        body={"name": "陈长沙热线坐席"},
+    ),
+    # The audit log.
+    Row("GET", "/api/v1/audit", only("supervisor", "system_admin")),
+    # Base libraries: masked lists for staff who serve the public; full records audited.
+    Row("GET", "/api/v1/people", only(*PEOPLE_READERS)),
+    Row("GET", "/api/v1/people/{li_na}", {"citizen": 200, **only(*PEOPLE_READERS)}, default=404),
+    Row("GET", "/api/v1/people/{wang_lei}", {"agent": 200}, default=404, note="a Zhuzhou resident"),
+    Row("POST", "/api/v1/people/lookup", only(*PEOPLE_READERS), default=404, body={"id_number": "430121196205050314"}),
+    Row("GET", "/api/v1/enterprises", only(*LOGGED_IN)),
+    Row("GET", "/api/v1/enterprises/{minji}", {"agent": 200}, default=404, note="a Zhuzhou enterprise"),
+    Row(
+        "POST",
+        "/api/v1/enterprises/{minji}/mandates",
+        {"agent": 403},
+        default=404,
+        body={"agent_id_number": "430104199003070023"},
+        note="only the legal representative may authorise",
+    ),
+    # Ending one's own token.
+    Row("DELETE", "/api/v1/auth/token", only(*LOGGED_IN, status=204)),
+]
