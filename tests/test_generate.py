@@ -145,6 +145,8 @@ def test_enterprise_rows_are_valid_and_consistent() -> None:
         assert isinstance(capital, Decimal) and capital >= 0 and capital == capital.quantize(Decimal("0.01"))
         assert capital > 0 or kind == "个体工商户"
         assert dt.date(1991, 1, 1) <= founded <= TODAY
+        assert kind != "农民专业合作社" or founded >= dt.date(2007, 7, 1)
+        assert kind != "个人独资企业" or founded >= dt.date(2000, 1, 1)
         rep_born = v.birth_date_from_id(rep_id)
         assert _age(rep_born, founded) >= 18
         assert (code[8:10] == "MA") == (founded >= dt.date(2015, 10, 1))
@@ -179,6 +181,8 @@ def test_bad_arguments() -> None:
         people([RegionSeed("990101", "某地")], 1)
     with pytest.raises(ValueError):
         enterprises(REGIONS, -1)
+    with pytest.raises(ValueError):
+        people(REGIONS, 1, today=dt.date(1990, 1, 1))  # births would fall before 1900
     most_people, most_enterprises = capacity(REGIONS[:1])
     assert most_people > 5_000_000 and most_enterprises > 1_000_000
     with pytest.raises(ValueError):

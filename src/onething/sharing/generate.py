@@ -318,6 +318,12 @@ _STAFF = ((1, 120, 2.6), (20, 1500, 2.0), (1, 20, 2.2), (1, 25, 2.4), (1, 8, 2.5
 _STATUS = (("存续", 57), ("注销", 5), ("吊销", 2))  # per 64
 _MA_START = dt.date(2015, 10, 1).toordinal()  # unified codes issued since; new bodies start "MA"
 _FOUNDED_FROM = dt.date(1991, 1, 1)
+# Earliest founding date by type: the laws on partnerships (1997), sole proprietorships (2000) and
+# farmers' cooperatives (2007) created those forms.
+_TYPE_FROM = tuple(
+    dt.date(*ymd).toordinal()
+    for ymd in ((1991, 1, 1), (1991, 1, 1), (2000, 1, 1), (1997, 8, 1), (1991, 1, 1), (2007, 7, 1))
+)
 
 # --------------------------------------------------------------------------------------------------
 # Pools: flat lists indexed by random bits, built once (they do not depend on the seed).
@@ -644,7 +650,10 @@ def people(
     """Rows ``start .. start+count-1`` of the population library, in ``PERSON_COLUMNS`` order."""
     regs = _regions(regions)
     _check_range(count, start)
-    ids = _ids(regs, today or dt.date.today(), _PEOPLE)
+    day = today or dt.date.today()
+    if day.toordinal() - _PEOPLE.days < dt.date(1900, 1, 1).toordinal():
+        raise ValueError("today is too early: birth dates would fall before 1900")
+    ids = _ids(regs, day, _PEOPLE)
     if (start + count) * _PEOPLE.tries > ids.size:
         raise ValueError(f"{len(regs)} regions hold at most {ids.size // _PEOPLE.tries} people")
     return _people(ids, _pools(), seed, start, start + count)
@@ -808,8 +817,8 @@ def enterprises(
     regs = _regions(regions)
     _check_range(count, start)
     day = today or dt.date.today()
-    if day < _FOUNDED_FROM:
-        raise ValueError("today must be after 1991")
+    if day < dt.date(2008, 1, 1):
+        raise ValueError("today is too early for these legal forms")
     reps = _ids(regs, day, _REPS)
     if start + count > min(reps.size, _BODIES):
         raise ValueError(f"{len(regs)} regions hold at most {min(reps.size, _BODIES)} enterprises")
@@ -850,7 +859,7 @@ def _enterprises(
     region_sums_31 = [_credit_sum(c, 2) for c in codes]
     industries = [ind.code for ind in _INDUSTRIES]
     farming = [ind.code.startswith("A") for ind in _INDUSTRIES]
-    type_names, type_prefixes = _TYPES, _TYPE_CODE_PREFIX
+    type_names, type_prefixes, type_from = _TYPES, _TYPE_CODE_PREFIX, _TYPE_FROM
     i = start
     while i < stop:
         chunk = i >> _CHUNK_BITS
@@ -883,8 +892,10 @@ def _enterprises(
             rep_id = codes[rreg] + date_strs[res] + tails[s * 22 + region_sums[rreg] + date_sums[res]]
             surname = surnames[r1 >> 20]
             rep_name = surname + given[name_pool[res] + (s & 1)][r2 & 4095]
-            # Founded after the representative came of age, never in the future.
+            # Founded once the legal form existed and the representative came of age, never in the future.
             founded = founded_pool[(r2 >> 12) & 8191]
+            if founded < type_from[kind]:
+                founded = type_from[kind] + (founded - first) % (today + 1 - type_from[kind])
             if founded < adult[res]:
                 founded = adult[res] + (r3 & 1023)
                 if founded > today:
