@@ -9,9 +9,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import bench_generate
 import catalog_load
 import guide_http
 import guide_latency
+import libraries_fill
 
 
 def main() -> None:
@@ -19,6 +21,7 @@ def main() -> None:
     pg = os.environ.get("ONETHING_BENCH_PG_URL")
     if pg:  # the same mixed load with PostgreSQL as the store
         results.append(guide_http.main(db_url=catalog_load.fresh_pg(pg, "bench_http"), only="mixed"))
+    results += [bench_generate.main(), libraries_fill.main()]
     text = json.dumps(results, ensure_ascii=False, indent=2)
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
