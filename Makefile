@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
-	$(BIN)/onething setup
+	$(BIN)/onething setup --demo
 
 run: setup
 	$(BIN)/onething serve

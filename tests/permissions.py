@@ -97,6 +97,22 @@ ROWS: list[Row] = [
         {"system_admin": 200},
         body={"name": "陈长沙热线坐席"},
     ),
+    Row(
+        "POST",
+        "/api/v1/users",
+        {},
+        body={"username": "zz_newclerk", "name": "新窗口", "password": "Xin@2026ab", "org_id": "{zz_center}"},
+        note="staff for another city's org",
+    ),
+    Row("PATCH", "/api/v1/users/{zz_clerk}", {"system_admin": 404}, body={"name": "改名"}, note="another city's user"),
+    Row("DELETE", "/api/v1/users/{cs_approver}/roles/{cs_approver_grant}", {"system_admin": 200}),
+    Row(
+        "POST",
+        "/api/v1/users/{cs_admin}/roles",
+        {},
+        body={"role": "supervisor", "org_id": "{cs_center}"},
+        note="nobody grants themselves a role, system admins included",
+    ),
     # The audit log.
     Row("GET", "/api/v1/audit", only("supervisor", "system_admin")),
     # Base libraries: masked lists for staff who serve the public; full records audited.
@@ -114,6 +130,7 @@ ROWS: list[Row] = [
         body={"agent_id_number": "430104199003070023"},
         note="only the legal representative may authorise",
     ),
+    Row("DELETE", "/api/v1/enterprises/{minji}/mandates/{minji_mandate}", {"agent": 403}, default=404),
     # Ending one's own token.
     Row("DELETE", "/api/v1/auth/token", only(*LOGGED_IN, status=204)),
 ]

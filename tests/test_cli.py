@@ -76,7 +76,7 @@ def test_demo_data_is_seeded_once_and_libraries_grow_on_request(fresh_db: Path) 
     from onething.kit.validators import credit_code, id_number
     from onething.models import Enterprise, Org, Person, User
 
-    assert runner.invoke(app, ["setup"]).exit_code == 0
+    assert runner.invoke(app, ["setup", "--demo"]).exit_code == 0
     engine = make_engine(f"sqlite:///{fresh_db}")
 
     def counts() -> tuple[int, ...]:
@@ -85,7 +85,7 @@ def test_demo_data_is_seeded_once_and_libraries_grow_on_request(fresh_db: Path) 
 
     first = counts()
     assert first[0] > 300 and first[1] >= 30 and first[2] >= 1000 and first[3] >= 300
-    again = runner.invoke(app, ["setup"])
+    again = runner.invoke(app, ["setup", "--demo"])
     assert again.exit_code == 0, again.output
     assert counts() == first  # nothing doubled
     added = runner.invoke(app, ["demo", "people", "--count", "2500"])
@@ -97,4 +97,54 @@ def test_demo_data_is_seeded_once_and_libraries_grow_on_request(fresh_db: Path) 
         codes = s.scalars(select(Enterprise.credit_code)).all()
     assert len(set(numbers)) == len(numbers) and all(id_number(n) == n for n in numbers)
     assert len(set(codes)) == len(codes) and all(credit_code(c) == c for c in codes)
+    engine.dispose()
+
+
+def test_plain_setup_makes_orgs_but_no_accounts_and_add_user_makes_the_first_admin(fresh_db: Path) -> None:
+    from sqlalchemy import func, select
+
+    from onething.kit.db import make_engine, session_scope
+    from onething.models import AuditEntry, Org, RoleGrant, User
+
+    assert runner.invoke(app, ["setup"]).exit_code == 0
+    engine = make_engine(f"sqlite:///{fresh_db}")
+    with session_scope(engine) as s:
+        assert (s.scalar(select(func.count()).select_from(Org)) or 0) > 300
+        assert s.scalar(select(func.count()).select_from(User)) == 0
+    refused = runner.invoke(
+        app,
+        [
+            "add-user",
+            "admin",
+            "--name",
+            "张三",
+            "--org",
+            "439999-x",
+            "--role",
+            "system_admin",
+            "--password",
+            "Adm@2026xyz",
+        ],
+    )
+    assert refused.exit_code == 1 and "没有编码为" in refused.output
+    made = runner.invoke(
+        app,
+        [
+            "add-user",
+            "Admin",
+            "--name",
+            "张三",
+            "--org",
+            "430000-service_center",
+            "--role",
+            "system_admin",
+            "--password",
+            "Adm@2026xyz",
+        ],
+    )
+    assert made.exit_code == 0, made.output
+    with session_scope(engine) as s:
+        user = s.scalars(select(User).where(User.username == "admin")).one()
+        assert s.scalars(select(RoleGrant.role).where(RoleGrant.user_id == user.id)).all() == ["system_admin"]
+        assert s.scalar(select(AuditEntry.action).where(AuditEntry.object_id == str(user.id))) == "user.create"
     engine.dispose()

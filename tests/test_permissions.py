@@ -12,7 +12,7 @@ from permissions import ROWS, SUBJECTS, Row
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onething.models import Enterprise, Org, Person, User
+from onething.models import Enterprise, EnterpriseMandate, Org, Person, RoleGrant, User
 
 
 def _placeholders(db: Session) -> dict[str, Any]:
@@ -28,6 +28,10 @@ def _placeholders(db: Session) -> dict[str, Any]:
 
     return {
         "cs_center": db.scalar(select(Org.id).where(Org.code == "430100-service_center")),
+        "zz_center": db.scalar(select(Org.id).where(Org.code == "430200-service_center")),
+        "cs_admin": user("cs_admin"),
+        "cs_approver_grant": db.scalar(select(RoleGrant.id).where(RoleGrant.user_id == user("cs_approver"))),
+        "minji_mandate": db.scalar(select(EnterpriseMandate.id)),
         "cs_clerk": user("cs_clerk"),
         "cs_approver": user("cs_approver"),
         "cs_hotline": user("cs_hotline"),

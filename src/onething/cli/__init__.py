@@ -255,26 +255,55 @@ def _date(text: str) -> dt.date:
         raise
 
 
-@demo_app.command("seed")
-def demo_seed() -> None:
-    """建立机构、大厅与窗口，以及各角色演示账号（可重复运行）。"""
+@app.command("add-user")
+def add_user(
+    username: Annotated[str, typer.Argument(help="用户名（小写字母开头）")],
+    name: Annotated[str, typer.Option(help="姓名")],
+    org: Annotated[str, typer.Option(help="机构编码，如 430000-service_center")],
+    role: Annotated[list[str], typer.Option(help="角色，可重复")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="密码")],
+) -> None:
+    """建立工作人员账号（部署后建立第一个系统管理员用）。"""
+    from onething.identity.bootstrap import add_staff
+    from onething.kit.db import session_scope
+
+    try:
+        with session_scope(_engine()) as session:
+            add_staff(session, username, name, org, role, password)
+    except AppError as exc:
+        _fail(exc.message)
+    out.print(f"已建立账号 {username}（{'、'.join(role)}）。")
+
+
+def seed_orgs() -> None:
+    """建立省、市与若干县区的政务服务中心（大厅、窗口）和目录事项所需的各部门（可重复运行）。"""
     from onething.catalog.service import active_catalog
-    from onething.demo.seed import seed_accounts, seed_orgs, unroutable_items
+    from onething.demo.seed import seed_orgs as seed
+    from onething.demo.seed import unroutable_items
     from onething.kit.db import session_scope
 
     with session_scope(_engine()) as session:
         catalog = active_catalog(session)
-        orgs = seed_orgs(session, catalog)
-        accounts = seed_accounts(session)
+        orgs = seed(session, catalog)
         missing = unroutable_items(session, catalog)
-    for note in accounts.notes:
-        err.print(f"[yellow]{note}[/yellow]")
     if missing:
         _fail(f"以下事项找不到实施机构：{'、'.join(missing)}")
-    out.print(
-        f"演示数据：新增机构 {orgs.orgs} 个、窗口 {orgs.windows} 个、账号 {accounts.users} 个；"
-        "账号列表见 README（密码均为 Demo@2026）。"
-    )
+    if orgs.orgs:
+        out.print(f"新增机构 {orgs.orgs} 个、窗口 {orgs.windows} 个。")
+
+
+@demo_app.command("seed")
+def demo_seed() -> None:
+    """建立各角色演示账号、演示群众与企业（密码均为 Demo@2026，勿用于生产）。"""
+    from onething.demo.seed import seed_accounts
+    from onething.kit.db import session_scope
+
+    seed_orgs()
+    with session_scope(_engine()) as session:
+        accounts = seed_accounts(session)
+    for note in accounts.notes:
+        err.print(f"[yellow]{note}[/yellow]")
+    out.print(f"演示账号新增 {accounts.users} 个；账号列表见 README（密码均为 Demo@2026）。")
 
 
 def _fill(kind: str, count: int, seed: int) -> None:
@@ -323,14 +352,21 @@ def demo_enterprises(
 
 
 @app.command()
-def setup() -> None:
-    """迁移数据库并载入目录与演示数据（可重复运行）。"""
+def setup(
+    demo: Annotated[
+        bool, typer.Option("--demo/--no-demo", help="同时建立演示机构、账号与基础库（勿用于生产）")
+    ] = False,
+) -> None:
+    """迁移数据库并载入目录；--demo 另建演示数据（可重复运行）。"""
     from onething.kit.db import session_scope
     from onething.models import Enterprise, Person
     from onething.sharing.repository import count
 
     db_upgrade()
     catalog_load(None)
+    seed_orgs()
+    if not demo:
+        return
     demo_seed()
     with session_scope(_engine()) as session:
         people, firms = count(session, Person), count(session, Enterprise)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from onething.identity import repository as repo
 from onething.identity.principal import Principal
 from onething.identity.schemas import AuditOut
+from onething.kit import clock
 from onething.kit.masking import mask_text
 from onething.kit.pagination import Page, page
 from onething.models import AuditEntry
@@ -83,9 +84,9 @@ def search(
     if case_number:
         stmt = stmt.where(AuditEntry.case_number == case_number)
     if since:
-        stmt = stmt.where(AuditEntry.at >= dt.datetime.combine(since, dt.time(), dt.UTC))
+        stmt = stmt.where(AuditEntry.at >= clock.day_start(since))
     if until:
-        stmt = stmt.where(AuditEntry.at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC))
+        stmt = stmt.where(AuditEntry.at < clock.day_start(until + dt.timedelta(days=1)))
     rows, nxt = page(session, stmt, AuditEntry.id, after, limit, descending=True)
     filters = {k: v for k, v in {"action": action, "object_type": object_type, "case_number": case_number}.items() if v}
     record(session, principal, "audit.search", "audit_log", detail=filters or None)

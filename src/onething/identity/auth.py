@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from onething.identity import repository as repo
-from onething.identity.passwords import hash_password, needs_rehash, verify_password
+from onething.identity.passwords import needs_rehash, rehash, verify_password
 from onething.identity.principal import Grant, Principal
-from onething.kit import signing
+from onething.kit import clock, signing
 from onething.kit.errors import AppError, NotFound, TooManyRequests, Unauthorized
 from onething.kit.settings import get_settings
 from onething.models import AuthSession, LoginFailure, User
@@ -53,6 +53,8 @@ def authenticate(session: Session, login: str, password: str, ip: str, now: dt.d
     now = now or utcnow()
     key = account_key(login)
     window = dt.timedelta(minutes=s.login_window_minutes)
+    # Parallel guesses at one account queue here, so each sees the failures before it.
+    repo.lock_login(session, key)
     by_account, by_ip, latest = repo.failures_since(session, key, ip, now - window)
     refusal: AppError | None = None
     if by_account >= s.login_max_failures_account or by_ip >= s.login_max_failures_ip:
@@ -64,8 +66,9 @@ def authenticate(session: Session, login: str, password: str, ip: str, now: dt.d
         user = repo.user_by_login(session, normalise_login(login))
         if verify_password(user.password_hash if user else None, password) and user is not None and user.active:
             repo.clear_failures(session, key)
+            repo.prune(session, now - dt.timedelta(days=1), now - dt.timedelta(days=30))
             if user.password_hash and needs_rehash(user.password_hash):
-                user.password_hash = hash_password(password)
+                user.password_hash = rehash(password)
             return user
         refusal = Unauthorized(BAD_CREDENTIALS, field="login", code="bad_credentials")
     repo.add(session, LoginFailure(account_key=key, ip=ip, at=now))
@@ -123,7 +126,7 @@ def resolve(
         return None
     if now - row.last_seen_at > _TOUCH_EVERY:
         row.last_seen_at = now
-    return principal_for(session, row.user_id, ip, session_id=row.id, today=now.date())
+    return principal_for(session, row.user_id, ip, session_id=row.id, today=now.astimezone(clock.zone()).date())
 
 
 def principal_for(
@@ -133,7 +136,7 @@ def principal_for(
     if user is None or not user.active:
         return None
     grants = tuple(Grant(r, o, c, lvl) for r, o, c, lvl in repo.grants_of(session, user_id))
-    enterprises = frozenset(repo.mandated_enterprises(session, user_id, today or utcnow().date()))
+    enterprises = frozenset(repo.mandated_enterprises(session, user_id, today or clock.today()))
     return Principal(
         user_id=user.id,
         name=user.name,

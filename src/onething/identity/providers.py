@@ -74,9 +74,12 @@ class OidcProvider:
             try:
                 response = self.http.get(f"{self.issuer}/.well-known/openid-configuration")
                 response.raise_for_status()
-            except httpx.HTTPError:
+                metadata = response.json()
+                for key in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint"):
+                    str(metadata[key])
+            except (httpx.HTTPError, ValueError, KeyError, TypeError):
                 raise ServiceUnavailable("统一身份认证服务暂时无法访问，请稍后再试或使用账号密码登录") from None
-            self._metadata = response.json()
+            self._metadata = metadata
         return self._metadata
 
     def login_url(self, state: str, redirect_uri: str) -> str | None:
@@ -122,9 +125,11 @@ class OidcProvider:
             access = token.json()["access_token"]
             info = self.http.get(endpoints["userinfo_endpoint"], headers={"Authorization": f"Bearer {access}"})
             info.raise_for_status()
-        except (httpx.HTTPError, KeyError, ValueError):
+            claims = info.json()
+        except (httpx.HTTPError, KeyError, ValueError, TypeError):
             raise ServiceUnavailable("统一身份认证服务暂时无法访问，请稍后再试") from None
-        claims: dict[str, Any] = info.json()
+        if not isinstance(claims, dict):
+            raise ServiceUnavailable("统一身份认证返回的用户信息无法识别")
         return claims
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, delete, false, func, or_, select, text, true
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from onething.identity.principal import Principal
@@ -15,6 +15,7 @@ from onething.models import (
     AuthSession,
     CatalogEntry,
     CatalogVersion,
+    Enterprise,
     EnterpriseMandate,
     Hall,
     LoginFailure,
@@ -25,13 +26,26 @@ from onething.models import (
 )
 
 
+def _after(prefix: str) -> str | None:
+    """The smallest digit string of the same length above every code starting with ``prefix``."""
+    bumped = str(int(prefix) + 1).zfill(len(prefix))
+    return bumped if len(bumped) == len(prefix) else None
+
+
 def in_scopes(column: InstrumentedAttribute[Any], prefixes: Sequence[str]) -> ColumnElement[bool]:
-    """``column`` lies in one of the region prefixes (a region and everything below it)."""
+    """``column`` lies in one of the region prefixes (a region and everything below it).
+
+    Written as ranges, not LIKE: a btree index serves a range under any collation, on both databases.
+    """
     if not prefixes:
         return false()
     if any(p == "" for p in prefixes):
         return true()
-    return or_(*(column.startswith(p, autoescape=True) for p in prefixes))
+    ranges: list[ColumnElement[bool]] = []
+    for p in prefixes:
+        upper = _after(p)
+        ranges.append(and_(column >= p, column < upper) if upper else column >= p)
+    return or_(*ranges)
 
 
 # --- users and principals ---------------------------------------------------------------------
@@ -62,11 +76,18 @@ def grants_of(session: Session, user_id: int) -> Sequence[tuple[str, int, str, s
 
 
 def mandated_enterprises(session: Session, user_id: int, today: dt.date) -> Sequence[str]:
-    stmt = select(EnterpriseMandate.credit_code).where(
-        EnterpriseMandate.user_id == user_id,
-        EnterpriseMandate.revoked_at.is_(None),
-        EnterpriseMandate.valid_from <= today,
-        or_(EnterpriseMandate.valid_until.is_(None), EnterpriseMandate.valid_until >= today),
+    """Live mandates, granted by the enterprise's current legal representative while it exists."""
+    stmt = (
+        select(EnterpriseMandate.credit_code)
+        .join(Enterprise, Enterprise.credit_code == EnterpriseMandate.credit_code)
+        .where(
+            EnterpriseMandate.user_id == user_id,
+            EnterpriseMandate.granted_by_id_number == Enterprise.legal_rep_id_number,
+            Enterprise.status == "存续",
+            EnterpriseMandate.revoked_at.is_(None),
+            EnterpriseMandate.valid_from <= today,
+            or_(EnterpriseMandate.valid_until.is_(None), EnterpriseMandate.valid_until >= today),
+        )
     )
     return session.scalars(stmt).all()
 
@@ -93,6 +114,21 @@ def grants_by_user(session: Session, user_ids: Sequence[int]) -> dict[int, list[
         for grant in session.scalars(stmt):
             found.setdefault(grant.user_id, []).append(grant)
     return found
+
+
+def administrable_users(principal: Principal) -> Select[User]:
+    """Users a system admin may change: staff whose org lies in its region (and citizens' accounts for
+    a province-wide admin) — never itself. Being a department head adds nothing here."""
+    admin = principal.scopes("system_admin")
+    conditions: list[ColumnElement[bool]] = [User.org_id.in_(select(Org.id).where(in_scopes(Org.region_code, admin)))]
+    if principal.province_wide("system_admin"):
+        conditions.append(User.kind == "citizen")
+    return select(User).where(or_(*conditions), User.id != principal.user_id)
+
+
+def grant_regions(session: Session, user_id: int) -> Sequence[str]:
+    stmt = select(Org.region_code).join(RoleGrant, RoleGrant.org_id == Org.id).where(RoleGrant.user_id == user_id)
+    return session.scalars(stmt).all()
 
 
 def role_grant(session: Session, grant_id: int) -> RoleGrant | None:
@@ -133,12 +169,22 @@ def failures_since(session: Session, account_key: str, ip: str, since: dt.dateti
     return int(account[0]), int(from_ip or 0), account[1]
 
 
+def lock_login(session: Session, account_key: str) -> None:
+    """Serialise attempts at one account until this transaction ends (PostgreSQL advisory lock;
+    SQLite transactions already hold the database's write lock)."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int(account_key[:15], 16)  # 60 bits: fits a bigint
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 def clear_failures(session: Session, account_key: str) -> None:
     session.execute(delete(LoginFailure).where(LoginFailure.account_key == account_key))
 
 
-def prune_failures(session: Session, before: dt.datetime) -> None:
-    session.execute(delete(LoginFailure).where(LoginFailure.at < before))
+def prune(session: Session, failures_before: dt.datetime, sessions_before: dt.datetime) -> None:
+    """Forget old failed logins and long-expired sessions (both tables are indexed for it)."""
+    session.execute(delete(LoginFailure).where(LoginFailure.at < failures_before))
+    session.execute(delete(AuthSession).where(AuthSession.expires_at < sessions_before))
 
 
 # --- regions and orgs -------------------------------------------------------------------------

@@ -3,6 +3,8 @@ profile. Each operation takes a session and a Principal and never commits."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -120,8 +122,7 @@ def create_org(session: Session, principal: Principal, data: OrgCreate) -> OrgOu
 # --- users ------------------------------------------------------------------------------------
 
 
-def _user_out(session: Session, user: User, grants: list[RoleGrant]) -> UserOut:
-    names = repo.org_names(session, [g.org_id for g in grants])
+def _user_out(user: User, grants: list[RoleGrant], names: dict[int, str]) -> UserOut:
     return UserOut(
         id=user.id,
         kind=user.kind,
@@ -138,11 +139,32 @@ def _user_out(session: Session, user: User, grants: list[RoleGrant]) -> UserOut:
     )
 
 
+def _users_out(session: Session, users: Sequence[User]) -> list[UserOut]:
+    """Users with their roles and org names in two queries, however many users."""
+    grants = repo.grants_by_user(session, [u.id for u in users])
+    names = repo.org_names(session, [g.org_id for gs in grants.values() for g in gs])
+    return [_user_out(u, grants.get(u.id, []), names) for u in users]
+
+
 def _readable_user(session: Session, principal: Principal, user_id: int) -> User:
     principal.require_login()
     user = session.scalar(repo.readable_users(principal).where(User.id == user_id))
     if user is None:
         raise NotFound("找不到该用户", field="id")  # outside your scope looks the same as absent
+    return user
+
+
+def _administrable_user(session: Session, principal: Principal, user_id: int) -> User:
+    """A user this admin may change: in its region, not itself, and holding no role the admin's
+    region does not cover (a county admin cannot touch a city supervisor who lives in the county)."""
+    principal.require(ADMIN)
+    user = session.scalar(repo.administrable_users(principal).where(User.id == user_id))
+    if user is None:
+        if user_id == principal.user_id:
+            raise Forbidden("不能修改自己的账号与角色，请由其他管理员办理", field="id")
+        raise NotFound("找不到该用户", field="id")
+    if not all(principal.reaches(region, ADMIN) for region in repo.grant_regions(session, user.id)):
+        raise Forbidden("该人员在本辖区以外担任角色，须由上级管理员办理", field="id")
     return user
 
 
@@ -161,13 +183,11 @@ def list_users(
     if org_id is not None:
         stmt = stmt.where(User.org_id == org_id)
     rows, nxt = page(session, stmt, User.id, after, limit)
-    grants = repo.grants_by_user(session, [u.id for u in rows])
-    return Page([_user_out(session, u, grants.get(u.id, [])) for u in rows], nxt)
+    return Page(_users_out(session, rows), nxt)
 
 
 def get_user(session: Session, principal: Principal, user_id: int) -> UserOut:
-    user = _readable_user(session, principal, user_id)
-    return _user_out(session, user, repo.grants_by_user(session, [user.id]).get(user.id, []))
+    return _users_out(session, [_readable_user(session, principal, user_id)])[0]
 
 
 def _admin_org(session: Session, principal: Principal, org_id: int, field: str) -> Org:
@@ -209,26 +229,26 @@ def create_user(session: Session, principal: Principal, data: UserCreate) -> Use
     return get_user(session, principal, user.id)
 
 
+def _user_region(session: Session, user: User) -> str | None:
+    org = repo.org(session, user.org_id) if user.org_id is not None else None
+    return org.region_code if org else None
+
+
 def update_user(session: Session, principal: Principal, user_id: int, data: UserPatch) -> UserOut:
-    principal.require(ADMIN)
-    user = _readable_user(session, principal, user_id)
-    if user.org_id is not None:
-        _admin_org(session, principal, user.org_id, "id")
-    elif not principal.province_wide(ADMIN):
-        raise Forbidden("只有省级系统管理员可以管理公众账号")
-    if user.id == principal.user_id and data.active is False:
-        raise ValidationFailed("不能停用自己的账号", field="active")
+    user = _administrable_user(session, principal, user_id)
     changes = data.model_dump(exclude_none=True)
     for key, value in changes.items():
         setattr(user, key, value)
-    record(session, principal, "user.update", "user", user.id, detail={"fields": sorted(changes)})
+    region = _user_region(session, user)
+    record(session, principal, "user.update", "user", user.id, region_code=region, detail={"fields": sorted(changes)})
     return get_user(session, principal, user.id)
 
 
 def grant_role(session: Session, principal: Principal, user_id: int, data: RoleIn) -> UserOut:
+    principal.require(ADMIN)
     _check_role(data.role)
     org = _admin_org(session, principal, data.org_id, "org_id")
-    user = _readable_user(session, principal, user_id)
+    user = _administrable_user(session, principal, user_id)
     if user.kind != "staff":
         raise ValidationFailed("只能给工作人员授予角色", field="role")
     if repo.role_exists(session, user.id, data.role, org.id):
@@ -240,14 +260,11 @@ def grant_role(session: Session, principal: Principal, user_id: int, data: RoleI
 
 
 def revoke_role(session: Session, principal: Principal, user_id: int, grant_id: int) -> UserOut:
-    principal.require(ADMIN)
-    user = _readable_user(session, principal, user_id)
+    user = _administrable_user(session, principal, user_id)
     grant = repo.role_grant(session, grant_id)
     if grant is None or grant.user_id != user.id:
         raise NotFound("找不到该角色授权", field="grant_id")
     org = _admin_org(session, principal, grant.org_id, "grant_id")
-    if user.id == principal.user_id and grant.role == ADMIN:
-        raise ValidationFailed("不能撤销自己的系统管理员角色", field="grant_id")
     repo.remove(session, grant)
     session.flush()
     record(session, principal, "role.revoke", "user", user.id, region_code=org.region_code, detail={"role": grant.role})

@@ -50,7 +50,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE: a transaction that reads and then writes (audit rows, failed logins, session
+        # touches) would otherwise fail at once with "database is locked" when another writer
+        # committed in between; taking the write lock up front makes it wait (busy_timeout) instead.
+        # Readers in WAL mode never wait for it; SQLite is the one-machine store, PostgreSQL scales.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @lru_cache(maxsize=4)

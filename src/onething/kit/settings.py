@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     port: int = 8000
     workers: int = 1
     log_level: str = "info"
+    timezone: str = "Asia/Shanghai"  # what "today" and a day's boundaries mean to people
     db_pool_size: int = 10
     # How long a process trusts its idea of the active catalog version before asking the database
     # again. A newly loaded catalog reaches every process within this many seconds; 0 asks every time.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from onething.identity.deps import PrincipalDep
 from onething.kit.pagination import PageOut
@@ -94,3 +94,10 @@ def enterprise_lookup(body: EnterpriseLookup, principal: PrincipalDep, session: 
 def grant_mandate(enterprise_id: int, body: MandateIn, principal: PrincipalDep, session: SessionDep) -> Any:
     """法定代表人授权经办人代表企业办事。"""
     return service.grant_mandate(session, principal, enterprise_id, body)
+
+
+@router.delete("/enterprises/{enterprise_id}/mandates/{mandate_id}", status_code=204)
+def revoke_mandate(enterprise_id: int, mandate_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
+    """法定代表人撤销对经办人的授权。"""
+    service.revoke_mandate(session, principal, enterprise_id, mandate_id)
+    return Response(status_code=204)

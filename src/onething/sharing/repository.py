@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from onething.identity.principal import STAFF_READERS_OF_PEOPLE, Principal
 from onething.identity.repository import in_scopes
-from onething.models import Enterprise, Person, Region
+from onething.models import Enterprise, EnterpriseMandate, Person, Region
 
 
 def readable_people(principal: Principal) -> Select[Person]:
@@ -73,3 +73,7 @@ def count(session: Session, model: type[Person] | type[Enterprise]) -> int:
 
 def insert_rows(session: Session, model: type[Person] | type[Enterprise], rows: Iterable[dict[str, Any]]) -> None:
     session.execute(insert(model), list(rows))
+
+
+def mandate(session: Session, mandate_id: int) -> EnterpriseMandate | None:
+    return session.get(EnterpriseMandate, mandate_id)

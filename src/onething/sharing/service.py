@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from onething.identity import repository as identity_repo
 from onething.identity.audit import record
 from onething.identity.principal import STAFF_READERS_OF_PEOPLE, Principal
-from onething.kit import validators
+from onething.kit import clock, validators
 from onething.kit.errors import Forbidden, NotFound, ValidationFailed
 from onething.kit.masking import mask_address, mask_id_number, mask_phone
 from onething.kit.pagination import Page, page
@@ -199,7 +199,7 @@ def grant_mandate(
     agent = identity_repo.user_by_login(session, number)
     if agent is None or agent.kind != "citizen":
         raise ValidationFailed("经办人须先注册本平台个人账号", field="agent_id_number")
-    today = today or utcnow().date()
+    today = today or clock.today()
     if data.valid_until is not None and data.valid_until < today:
         raise ValidationFailed("授权截止日期不能早于今天", field="valid_until")
     mandate = EnterpriseMandate(
@@ -222,3 +222,19 @@ def grant_mandate(
         valid_from=mandate.valid_from,
         valid_until=mandate.valid_until,
     )
+
+
+def revoke_mandate(session: Session, principal: Principal, enterprise_id: int, mandate_id: int) -> None:
+    """The legal representative withdraws an authorisation; it stops working at once."""
+    principal.require_login()
+    enterprise = repo.enterprise(session, principal, enterprise_id)
+    if enterprise is None:
+        raise NotFound("找不到该企业", field="id")
+    if principal.id_number != enterprise.legal_rep_id_number:
+        raise Forbidden("只有企业的法定代表人可以撤销授权")
+    mandate = repo.mandate(session, mandate_id)
+    if mandate is None or mandate.credit_code != enterprise.credit_code:
+        raise NotFound("找不到该授权", field="mandate_id")
+    if mandate.revoked_at is None:
+        mandate.revoked_at = utcnow()
+        record(session, principal, "mandate.revoke", "enterprise", enterprise.id, region_code=enterprise.region_code)

@@ -27,6 +27,7 @@ from onething.identity.principal import ROLES
 from onething.identity.providers import LocalProvider
 from onething.kit import signing
 from onething.kit.errors import AppError, Forbidden, NotFound, ValidationFailed
+from onething.kit.settings import get_settings
 from onething.kit.web import SessionDep
 from onething.sharing import service as sharing
 from onething.web.render import render
@@ -70,6 +71,7 @@ def login(
         shown = "" if any(c.isdigit() for c in login[:6]) else login
         oidc = request.app.state.oidc
         return render(request, "login.html", exc.status, next=target, error=exc, login=shown, oidc=oidc)
+    _end_previous(request, session)
     issued = auth.open_session(session, user, auth.WEB, client_ip(request))
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, issued.token)
@@ -88,7 +90,14 @@ def oidc_start(request: Request) -> Response:
     state = secrets.token_urlsafe(24)
     url = provider.login_url(state, str(request.url_for("oidc_callback")))
     response = RedirectResponse(url, status_code=303)
-    response.set_cookie(OIDC_STATE, signing.sign(state, "oidc-state"), max_age=600, httponly=True, samesite="lax")
+    response.set_cookie(
+        OIDC_STATE,
+        signing.sign(state, "oidc-state"),
+        max_age=600,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().cookie_secure,
+    )
     return response
 
 
@@ -102,11 +111,19 @@ def oidc_callback(request: Request, session: SessionDep, code: str = "", state: 
         raise Forbidden("登录请求已过期或来源不明，请重新登录", code="oidc_state")
     params = {"code": code, "redirect_uri": str(request.url_for("oidc_callback"))}
     user = provider.identify(session, params, client_ip(request))
+    _end_previous(request, session)
     issued = auth.open_session(session, user, auth.WEB, client_ip(request))
     response = RedirectResponse("/me", status_code=303)
     set_session_cookie(response, issued.token)
     response.delete_cookie(OIDC_STATE)
     return response
+
+
+def _end_previous(request: Request, session: SessionDep) -> None:
+    """Logging in again in the same browser ends the session it had."""
+    previous = getattr(request.state, "principal", None)
+    if previous is not None and previous.session_id is not None:
+        auth.revoke(session, previous, previous.session_id)
 
 
 @router.post("/logout")

@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from onething.identity.deps import csrf_token, set_anon_cookie
 from onething.identity.principal import ANONYMOUS
+from onething.kit import clock
 from onething.kit.masking import mask_address, mask_id_number, mask_phone
 from onething.models.identity import ROLES as ROLE_NAMES
 
@@ -20,6 +21,7 @@ templates.env.filters["mask_id"] = mask_id_number
 templates.env.filters["mask_phone"] = mask_phone
 templates.env.filters["mask_address"] = mask_address
 templates.env.globals["ROLE_NAMES"] = ROLE_NAMES
+templates.env.filters["local"] = clock.local  # timestamps are stored in UTC, shown in local time
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:

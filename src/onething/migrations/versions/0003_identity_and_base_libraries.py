@@ -218,6 +218,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_auth_sessions_token_hash")),
     )
     with op.batch_alter_table("auth_sessions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_auth_sessions_expires_at"), ["expires_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_auth_sessions_user_id"), ["user_id"], unique=False)
 
     op.create_table(
@@ -282,6 +283,7 @@ def downgrade() -> None:
     op.drop_table("enterprise_mandates")
     with op.batch_alter_table("auth_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_auth_sessions_user_id"))
+        batch_op.drop_index(batch_op.f("ix_auth_sessions_expires_at"))
 
     op.drop_table("auth_sessions")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
