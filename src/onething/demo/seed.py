@@ -14,6 +14,7 @@ from onething.catalog.model import Catalog
 from onething.demo.accounts import AGENT_OF_ENTERPRISE, CITIZENS, COUNTIES, DEMO_PASSWORD, ENTERPRISE, STAFF
 from onething.identity.orgs import org_credit_code
 from onething.identity.passwords import hash_password
+from onething.kit.validators import birth_date_from_id, gender_from_id
 from onething.models import Enterprise, EnterpriseMandate, Hall, Org, Person, Region, RoleGrant, User, Window
 from onething.models.base import utcnow
 
@@ -172,15 +173,13 @@ def _seed_citizens(session: Session, hashed: str, done: Seeded) -> int:
             session.add(User(kind="citizen", id_number=c.id_number, name=c.name, phone=c.phone, password_hash=hashed))
             done.users += 1
         if session.scalar(select(Person.id).where(Person.id_number == c.id_number)) is None:
-            born = dt.date(int(c.id_number[6:10]), int(c.id_number[10:12]), int(c.id_number[12:14]))
-            region = c.id_number[:6]
             session.add(
                 Person(
                     id_number=c.id_number,
                     name=c.name,
-                    gender=c.gender,
-                    birth_date=born,
-                    region_code=region,
+                    gender=gender_from_id(c.id_number),
+                    birth_date=birth_date_from_id(c.id_number),
+                    region_code=c.id_number[:6],
                     address=c.address,
                     phone=c.phone,
                 )

@@ -59,7 +59,7 @@ def authenticate(session: Session, login: str, password: str, ip: str, now: dt.d
     refusal: AppError | None = None
     if by_account >= s.login_max_failures_account or by_ip >= s.login_max_failures_ip:
         # Every attempt while locked counts too, so hammering keeps the lock on (back-off).
-        wait = max(1, round(((latest or now) + window - now).total_seconds() / 60)) if latest else 1
+        wait = max(1, round((latest + window - now).total_seconds() / 60)) if latest else 1
         refusal = TooManyRequests(f"登录失败次数过多，请 {wait} 分钟后再试", field="login")
         verify_password(None, password)  # same cost as a real check
     else:

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from onething.identity import repository as repo
 from onething.identity.audit import record
 from onething.identity.passwords import hash_password
-from onething.identity.principal import ROLES, Principal
+from onething.identity.principal import Principal
+from onething.identity.service import check_role
 from onething.kit.errors import Conflict, ValidationFailed
 from onething.models import RoleGrant, User
 
@@ -20,9 +21,10 @@ def add_staff(session: Session, username: str, name: str, org_code: str, roles: 
     org = repo.org_by_code(session, org_code)
     if org is None:
         raise ValidationFailed(f"没有编码为 {org_code} 的机构", field="org")
-    unknown = [r for r in roles if r not in ROLES]
-    if unknown or not roles:
-        raise ValidationFailed(f"角色应为：{'、'.join(ROLES)}", field="role")
+    if not roles:
+        raise ValidationFailed("至少指定一个角色", field="role")
+    for role in roles:
+        check_role(role)
     if repo.user_by_login(session, username.lower()) is not None:
         raise Conflict("用户名已被占用", field="username")
     user = User(

@@ -115,7 +115,3 @@ def set_session_cookie(response: Response, token: str) -> None:
 
 def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=get_settings().cookie_secure)
-
-
-def session_id_of(request: Request, principal: Principal) -> int | None:
-    return principal.session_id if _session_token(request) else None

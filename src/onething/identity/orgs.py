@@ -8,16 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
-from onething.kit.validators import credit_code_check_char
-
-_ORG_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)  # GB 11714 organisation code check
-
-
-def _org_code_check(body: str) -> str:
-    values = [int(c) if c.isdigit() else ord(c) - 55 for c in body]
-    check = 11 - sum(v * w for v, w in zip(values, _ORG_WEIGHTS, strict=True)) % 11
-    return {10: "X", 11: "0"}.get(check, str(check))
+from onething.kit.validators import credit_code_check_char, org_code_check_char
 
 
 def org_credit_code(region_code: str, kind: str, *, utility: bool = False) -> str:
@@ -27,5 +18,5 @@ def org_credit_code(region_code: str, kind: str, *, utility: bool = False) -> st
     for _ in range(8):
         seed, digit = divmod(seed, 10)
         body += str(digit)
-    first17 = ("91" if utility else "11") + region_code[:6] + body + _org_code_check(body)
+    first17 = ("91" if utility else "11") + region_code[:6] + body + org_code_check_char(body)
     return first17 + credit_code_check_char(first17)

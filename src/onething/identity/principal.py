@@ -10,7 +10,16 @@ from dataclasses import dataclass, field
 
 from onething.kit.errors import Forbidden, Unauthorized
 
-ROLES = ("window_clerk", "approver", "dept_head", "supervisor", "catalog_admin", "hotline_agent", "system_admin")
+ROLE_NAMES = {
+    "window_clerk": "综合窗口人员",
+    "approver": "审批人员",
+    "dept_head": "部门负责人",
+    "supervisor": "监察人员",
+    "catalog_admin": "目录管理员",
+    "hotline_agent": "12345 热线坐席",
+    "system_admin": "系统管理员",
+}
+ROLES = tuple(ROLE_NAMES)
 STAFF_READERS_OF_PEOPLE = ("window_clerk", "approver", "dept_head", "supervisor", "hotline_agent", "system_admin")
 
 # Significant digits of a GB/T 2260 code at each level: a region covers every code with its prefix.

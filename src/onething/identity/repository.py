@@ -60,11 +60,6 @@ def user_by_login(session: Session, login: str) -> User | None:
     return session.scalar(select(User).where(column == login))
 
 
-def user_with_roles(session: Session, user_id: int) -> User | None:
-    stmt = select(User).where(User.id == user_id).options(selectinload(User.roles).selectinload(RoleGrant.org))
-    return session.scalar(stmt.options(selectinload(User.org)))
-
-
 def grants_of(session: Session, user_id: int) -> Sequence[tuple[str, int, str, str]]:
     stmt = (
         select(RoleGrant.role, Org.id, Org.region_code, Org.level)

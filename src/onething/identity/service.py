@@ -13,7 +13,7 @@ from onething.identity import repository as repo
 from onething.identity.audit import record
 from onething.identity.orgs import org_credit_code
 from onething.identity.passwords import hash_password
-from onething.identity.principal import ROLES, Principal, region_prefix
+from onething.identity.principal import ROLE_NAMES, ROLES, Principal, region_prefix
 from onething.identity.schemas import (
     HallOut,
     MeOut,
@@ -33,7 +33,6 @@ from onething.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onething.kit.masking import mask_id_number, mask_phone
 from onething.kit.pagination import Page, page
 from onething.models import Org, RoleGrant, User
-from onething.models.identity import ROLES as ROLE_NAMES
 from onething.models.identity import WINDOW_KINDS
 
 ADMIN = "system_admin"
@@ -203,8 +202,8 @@ def _admin_org(session: Session, principal: Principal, org_id: int, field: str) 
 def create_user(session: Session, principal: Principal, data: UserCreate) -> UserOut:
     org = _admin_org(session, principal, data.org_id, "org_id")
     for role in data.roles:
-        _check_role(role)
-    phone = _valid(validators.mobile, data.phone, "phone") if data.phone else None
+        check_role(role)
+    phone = validators.checked(validators.mobile, data.phone, "phone") if data.phone else None
     if repo.user_by_login(session, data.username) is not None:
         raise Conflict("用户名已被占用", field="username")
     user = User(
@@ -246,7 +245,7 @@ def update_user(session: Session, principal: Principal, user_id: int, data: User
 
 def grant_role(session: Session, principal: Principal, user_id: int, data: RoleIn) -> UserOut:
     principal.require(ADMIN)
-    _check_role(data.role)
+    check_role(data.role)
     org = _admin_org(session, principal, data.org_id, "org_id")
     user = _administrable_user(session, principal, user_id)
     if user.kind != "staff":
@@ -271,16 +270,9 @@ def revoke_role(session: Session, principal: Principal, user_id: int, grant_id: 
     return get_user(session, principal, user.id)
 
 
-def _check_role(role: str) -> None:
+def check_role(role: str) -> None:
     if role not in ROLES:
         raise ValidationFailed(f"没有这个角色，可选：{'、'.join(ROLES)}", field="role")
-
-
-def _valid(check: validators.Check, value: str, field: str) -> str:
-    try:
-        return check(value)
-    except validators.InvalidValue as exc:
-        raise ValidationFailed(str(exc), field=field) from None
 
 
 # --- the caller -------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -12,7 +12,6 @@ from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 T = TypeVar("T")
-R = TypeVar("R")
 MAX_LIMIT = 200
 
 
@@ -39,10 +38,6 @@ def page(
         rows = rows[:limit]
         return rows, getattr(rows[-1], key.key)
     return rows, None
-
-
-def mapped(rows: Sequence[R], nxt: int | None, fn: Callable[[R], T]) -> Page[T]:
-    return Page([fn(r) for r in rows], nxt)
 
 
 class PageOut(BaseModel, Generic[T]):

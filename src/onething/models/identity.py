@@ -67,9 +67,6 @@ class Window(Base):
     hall: Mapped[Hall] = relationship(back_populates="windows", lazy="raise")
 
 
-USER_KINDS = ("citizen", "staff")
-
-
 class User(Base):
     """A person who logs in. Citizens and enterprise agents log in with their ID number, staff with a
     username; an agent is a citizen holding a mandate for an enterprise."""
@@ -92,17 +89,6 @@ class User(Base):
     roles: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", lazy="raise", order_by="RoleGrant.id", foreign_keys="RoleGrant.user_id"
     )
-
-
-ROLES = {
-    "window_clerk": "综合窗口人员",
-    "approver": "审批人员",
-    "dept_head": "部门负责人",
-    "supervisor": "监察人员",
-    "catalog_admin": "目录管理员",
-    "hotline_agent": "12345 热线坐席",
-    "system_admin": "系统管理员",
-}
 
 
 class RoleGrant(Base):

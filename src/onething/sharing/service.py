@@ -30,11 +30,17 @@ from onething.sharing.schemas import (
 log = logging.getLogger(__name__)
 
 
-def _valid(check: validators.Check, value: str, field: str) -> str:
-    try:
-        return check(value)
-    except validators.InvalidValue as exc:
-        raise ValidationFailed(str(exc), field=field) from None
+def _audit_read(
+    session: Session,
+    principal: Principal,
+    kind: str,
+    row_id: int,
+    region: str,
+    reason: str | None,
+    case_number: str | None,
+) -> None:
+    """Every full record shown is an audit row, in the same transaction as the read."""
+    record(session, principal, f"{kind}.read", kind, row_id, region_code=region, case_number=case_number, reason=reason)
 
 
 def _person_row(p: Person) -> PersonRow:
@@ -72,16 +78,7 @@ def _read_person(
 ) -> PersonRecord:
     if p is None:
         raise NotFound("人口库中没有您可查看的这条记录", field="id_number")
-    record(
-        session,
-        principal,
-        "person.read",
-        "person",
-        p.id,
-        region_code=p.region_code,
-        case_number=case_number,
-        reason=reason,
-    )
+    _audit_read(session, principal, "person", p.id, p.region_code, reason, case_number)
     return PersonRecord.model_validate(p)
 
 
@@ -96,7 +93,7 @@ def lookup_person(
     session: Session, principal: Principal, id_number: str, reason: str | None = None, case_number: str | None = None
 ) -> PersonRecord:
     principal.require_login()
-    number = _valid(validators.id_number, id_number, "id_number")
+    number = validators.checked(validators.id_number, id_number, "id_number")
     found = repo.person_by_id_number(session, principal, number)
     # Operations log; the masking record factory keeps the full number out of it.
     log.info("person lookup by user %s for %s: %s", principal.user_id, number, "found" if found else "not found")
@@ -151,16 +148,7 @@ def _read_enterprise(
 ) -> EnterpriseRecord:
     if e is None:
         raise NotFound("法人库中没有您可查看的这条记录", field="credit_code")
-    record(
-        session,
-        principal,
-        "enterprise.read",
-        "enterprise",
-        e.id,
-        region_code=e.region_code,
-        case_number=case_number,
-        reason=reason,
-    )
+    _audit_read(session, principal, "enterprise", e.id, e.region_code, reason, case_number)
     return EnterpriseRecord.model_validate(e)
 
 
@@ -180,7 +168,7 @@ def lookup_enterprise(
     session: Session, principal: Principal, credit_code: str, reason: str | None = None, case_number: str | None = None
 ) -> EnterpriseRecord:
     principal.require_login()
-    code = _valid(validators.credit_code, credit_code, "credit_code")
+    code = validators.checked(validators.credit_code, credit_code, "credit_code")
     found = repo.enterprise_by_code(session, principal, code)
     return _read_enterprise(session, principal, found, reason, case_number)
 
@@ -195,7 +183,7 @@ def grant_mandate(
         raise NotFound("找不到该企业", field="id")
     if principal.id_number != enterprise.legal_rep_id_number:
         raise Forbidden("只有企业的法定代表人可以授权经办人")
-    number = _valid(validators.id_number, data.agent_id_number, "agent_id_number")
+    number = validators.checked(validators.id_number, data.agent_id_number, "agent_id_number")
     agent = identity_repo.user_by_login(session, number)
     if agent is None or agent.kind != "citizen":
         raise ValidationFailed("经办人须先注册本平台个人账号", field="agent_id_number")

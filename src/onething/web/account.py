@@ -20,10 +20,8 @@ from onething.identity.deps import (
     client_ip,
     current_principal,
     require_csrf,
-    session_id_of,
     set_session_cookie,
 )
-from onething.identity.principal import ROLES
 from onething.identity.providers import LocalProvider
 from onething.kit import signing
 from onething.kit.errors import AppError, Forbidden, NotFound, ValidationFailed
@@ -127,11 +125,9 @@ def _end_previous(request: Request, session: SessionDep) -> None:
 
 
 @router.post("/logout")
-def logout(request: Request, principal: PrincipalDep, session: SessionDep, csrf_token: CsrfField = None) -> Response:
+def logout(request: Request, session: SessionDep, csrf_token: CsrfField = None) -> Response:
     require_csrf(request, csrf_token)
-    session_id = session_id_of(request, principal)
-    if session_id is not None:
-        auth.revoke(session, principal, session_id)
+    _end_previous(request, session)
     response = RedirectResponse("/", status_code=303)
     clear_session_cookie(response)
     return response
@@ -166,7 +162,7 @@ def users_page(
     if not principal.authenticated:
         return _login_required(request)
     found = service.list_users(session, principal, q or None, None, after, 50)
-    return render(request, "users.html", page=found, q=q or "", roles=ROLES)
+    return render(request, "users.html", page=found, q=q or "")
 
 
 @router.get("/audit", response_class=HTMLResponse)

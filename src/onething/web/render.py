@@ -13,14 +13,8 @@ from fastapi.templating import Jinja2Templates
 from onething.identity.deps import csrf_token, set_anon_cookie
 from onething.identity.principal import ANONYMOUS
 from onething.kit import clock
-from onething.kit.masking import mask_address, mask_id_number, mask_phone
-from onething.models.identity import ROLES as ROLE_NAMES
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-templates.env.filters["mask_id"] = mask_id_number
-templates.env.filters["mask_phone"] = mask_phone
-templates.env.filters["mask_address"] = mask_address
-templates.env.globals["ROLE_NAMES"] = ROLE_NAMES
 templates.env.filters["local"] = clock.local  # timestamps are stored in UTC, shown in local time
 
 
