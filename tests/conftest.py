@@ -8,6 +8,7 @@ run. Each test runs inside a transaction that is rolled back, so tests never see
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -37,6 +38,8 @@ os.environ["ONETHING_CATALOG_CHECK_SECONDS"] = "0"
 os.environ["ONETHING_PASSWORD_TIME_COST"] = "1"
 os.environ["ONETHING_PASSWORD_MEMORY_KIB"] = "8192"
 os.environ["ONETHING_SECRET_KEY"] = "test-secret-key-not-for-production"
+# Uploaded materials go to a scratch directory, never the working tree's var/.
+os.environ.setdefault("ONETHING_FILES_DIR", tempfile.mkdtemp(prefix="onething-files-"))
 
 pg_server = factories.postgresql_noproc(host="127.0.0.1", port=PG_PORT or 5432, user="postgres")
 

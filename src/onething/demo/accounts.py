@@ -46,6 +46,22 @@ STAFF: tuple[StaffAccount, ...] = tuple(
     for suffix, role, kind, label in _ROLE_ORGS
 )
 
+# 株洲市荷塘区, where the demo restaurant is: a window clerk, a supervisor and an approver in every
+# department that 开办餐饮店 reaches, so a case can go end to end.
+_HETANG = (
+    ("ht_clerk", "黄荷塘窗口", "window_clerk", "service_center"),
+    ("ht_supervisor", "黄荷塘监察", "supervisor", "service_center"),
+    ("ht_market", "黄荷塘市场监管", "approver", "market_regulation"),
+    ("ht_market_head", "黄荷塘市场监管科长", "dept_head", "market_regulation"),
+    ("ht_fire", "黄荷塘消防", "approver", "fire_rescue"),
+    ("ht_housing", "黄荷塘住建", "approver", "housing"),
+    ("ht_ecology", "黄荷塘生态环境", "approver", "ecology"),
+    ("ht_urban", "黄荷塘城管", "approver", "urban_management"),
+    ("ht_commerce", "黄荷塘商务", "approver", "commerce"),
+    ("ht_tobacco", "黄荷塘烟草", "approver", "tobacco"),
+)
+STAFF += tuple(StaffAccount(u, n, role, "430202", kind) for u, n, role, kind in _HETANG)
+
 CITIZENS: tuple[Citizen, ...] = (
     Citizen("430104199003070023", "李娜", "female", "湖南省长沙市岳麓区麓山南路 12 号 3 栋 502 室", "13807310021"),
     Citizen("430202198506150138", "王磊", "male", "湖南省株洲市荷塘区新华东路 88 号", "13973320138"),

@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -23,8 +26,22 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# A pinned "today" for demos and tests that replay a timeline across holidays (see ``pinned``).
+_pinned: ContextVar[dt.date | None] = ContextVar("pinned_today", default=None)
+
+
 def today() -> dt.date:
-    return now().astimezone(zone()).date()
+    return _pinned.get() or now().astimezone(zone()).date()
+
+
+@contextmanager
+def pinned(day: dt.date) -> Iterator[None]:
+    """Within the block, ``today()`` is ``day``: working-day clocks run on a chosen calendar."""
+    token = _pinned.set(day)
+    try:
+        yield
+    finally:
+        _pinned.reset(token)
 
 
 def local(moment: dt.datetime) -> dt.datetime:

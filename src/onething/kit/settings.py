@@ -51,6 +51,18 @@ class Settings(BaseSettings):
     oidc_name_claim: str = "name"
     oidc_label: str = "湖南省统一身份认证"
 
+    # Uploaded case materials (kit.files), stored by their SHA-256. "local": under files_dir, which every
+    # process must share; "s3": an S3-compatible bucket (MinIO, Ceph, a cloud's object storage).
+    # Unset S3 keys fall back to boto3's usual credential chain.
+    files_backend: Literal["local", "s3"] = "local"
+    files_dir: Path = Path("var/files")
+    upload_max_bytes: int = 10 * 1024 * 1024
+    s3_endpoint_url: str | None = None  # unset: AWS itself
+    s3_bucket: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_region: str = "us-east-1"
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

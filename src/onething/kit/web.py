@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -113,6 +114,11 @@ def install_error_handlers(app: FastAPI, html: HtmlErrors | None = None) -> None
     async def _conflict(request: Request, exc: IntegrityError) -> Response:
         log.warning("integrity error: %s", exc.orig.__class__.__name__)
         return respond(request, 409, "conflict", "数据与已有记录冲突，未作任何修改，请刷新后重试", None)
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, exc: StaleDataError) -> Response:
+        # Another request changed the row between our read and our write (version column).
+        return respond(request, 409, "stale", "该记录已被他人同时修改，本次操作未生效，请刷新后重试", None)
 
     @app.exception_handler(SQLAlchemyError)
     async def _database(request: Request, exc: SQLAlchemyError) -> Response:

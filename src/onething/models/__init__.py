@@ -4,6 +4,7 @@ from onething.models.audit import AuditEntry
 from onething.models.auth import AuthSession, LoginFailure
 from onething.models.base import Base
 from onething.models.calendar import HolidayDay, HolidayYear
+from onething.models.cases import Case, CaseEvent, CaseMaterial, CaseSequence, Task, TaskEvent
 from onething.models.catalog import CatalogEntry, CatalogVersion
 from onething.models.identity import EnterpriseMandate, Hall, Org, RoleGrant, User, Window
 from onething.models.region import Region
@@ -13,6 +14,10 @@ __all__ = [
     "AuditEntry",
     "AuthSession",
     "Base",
+    "Case",
+    "CaseEvent",
+    "CaseMaterial",
+    "CaseSequence",
     "CatalogEntry",
     "CatalogVersion",
     "Enterprise",
@@ -25,6 +30,8 @@ __all__ = [
     "Person",
     "Region",
     "RoleGrant",
+    "Task",
+    "TaskEvent",
     "User",
     "Window",
 ]

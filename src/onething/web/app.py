@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 import onething
+from onething.cases import api as cases_api
 from onething.catalog import api as catalog_api
 from onething.catalog import service as catalog_service
 from onething.catalog.search import index_for
@@ -60,6 +61,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(guide_api.router)
     app.include_router(identity_api.router)
     app.include_router(sharing_api.router)
+    app.include_router(cases_api.router)
     app.include_router(account.router)
     app.include_router(pages.router)
     return app

@@ -1,0 +1,1 @@
+"""Cases: one form, one submission, one window, parallel approval by every department."""

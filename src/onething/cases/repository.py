@@ -1,0 +1,184 @@
+"""Every cases query. ``readable_cases`` / ``readable_tasks`` filter by the principal in SQL; the
+``lock`` flags take row locks on PostgreSQL (SQLite serialises writers with BEGIN IMMEDIATE)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import ColumnElement, Select, and_, false, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from onething.identity.principal import Principal
+from onething.identity.repository import in_scopes
+from onething.models import Case, CaseEvent, CaseMaterial, CaseSequence, Hall, Org, RoleGrant, Task, TaskEvent, User
+
+CASE_READERS = ("window_clerk", "approver", "dept_head", "supervisor")
+TASK_READERS = ("approver", "dept_head")
+
+
+def next_number(session: Session, region: str, day: str) -> int:
+    """The next daily sequence for a region. The row is created on the day's first case (a racing
+    creator's insert is a no-op), then incremented in place: the UPDATE's row lock orders
+    concurrent creators on PostgreSQL; SQLite's writers are serialised already."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(CaseSequence).values(region_code=region, day=day, last=0).on_conflict_do_nothing())
+    else:
+        session.execute(insert(CaseSequence).values(region_code=region, day=day, last=0).prefix_with("OR IGNORE"))
+    stmt = (
+        update(CaseSequence)
+        .where(CaseSequence.region_code == region, CaseSequence.day == day)
+        .values(last=CaseSequence.last + 1)
+        .returning(CaseSequence.last)
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def _own(principal: Principal) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if principal.id_number:
+        conditions.append(Case.applicant_id_number == principal.id_number)
+    if principal.enterprises:
+        conditions.append(Case.applicant_credit_code.in_(principal.enterprises))
+    if principal.user_id is not None:
+        conditions.append(Case.created_by == principal.user_id)
+    return conditions
+
+
+def readable_cases(principal: Principal) -> Select[Case]:
+    """Applicants their own (and their enterprises'); clerks their hall's; departments the cases
+    they hold a task of; supervisors their region. Staff never see someone else's draft."""
+    staff: list[ColumnElement[bool]] = []
+    clerk_orgs = principal.orgs("window_clerk")
+    if clerk_orgs:
+        staff.append(Case.receiving_org_id.in_(clerk_orgs))
+    task_orgs = principal.orgs(*TASK_READERS)
+    if task_orgs:
+        staff.append(Case.id.in_(select(Task.case_id).where(Task.org_id.in_(task_orgs))))
+    if principal.has("supervisor"):
+        staff.append(in_scopes(Case.region_code, principal.scopes("supervisor")))
+    conditions = _own(principal)
+    if staff:
+        conditions.append(and_(Case.status != "draft", or_(*staff)))
+    return select(Case).where(or_(*conditions) if conditions else false())
+
+
+def only_mine(stmt: Select[Case], principal: Principal) -> Select[Case]:
+    own = _own(principal)
+    return stmt.where(or_(*own) if own else false())
+
+
+def cases_by_id(session: Session, ids: Iterable[int]) -> dict[int, Case]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(wanted)))}
+
+
+def case_by_number(session: Session, principal: Principal, number: str, *, lock: bool = False) -> Case | None:
+    stmt = readable_cases(principal).where(Case.number == number)
+    if lock:
+        # Read the row as it is now, not as this session last saw it.
+        stmt = stmt.with_for_update(of=Case).execution_options(populate_existing=True)
+    return session.scalar(stmt)
+
+
+def case_by_id(session: Session, case_id: int, *, lock: bool = False) -> Case:
+    stmt = select(Case).where(Case.id == case_id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return session.execute(stmt).scalar_one()
+
+
+def case_by_key(session: Session, user_id: int, key: str) -> Case | None:
+    return session.scalar(select(Case).where(Case.created_by == user_id, Case.idempotency_key == key))
+
+
+def readable_tasks(principal: Principal) -> Select[Task]:
+    orgs = principal.orgs(*TASK_READERS)
+    return select(Task).where(Task.org_id.in_(orgs) if orgs else false())
+
+
+def task_by_id(session: Session, principal: Principal, task_id: int) -> Task | None:
+    return session.scalar(readable_tasks(principal).where(Task.id == task_id))
+
+
+def tasks_of(session: Session, case_id: int, *, lock: bool = False) -> Sequence[Task]:
+    stmt = select(Task).where(Task.case_id == case_id).order_by(Task.id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return session.scalars(stmt).all()
+
+
+def materials_of(session: Session, case_id: int) -> Sequence[CaseMaterial]:
+    stmt = select(CaseMaterial).where(CaseMaterial.case_id == case_id, CaseMaterial.removed_at.is_(None))
+    return session.scalars(stmt.order_by(CaseMaterial.id)).all()
+
+
+def material(session: Session, case_id: int, material_id: int) -> CaseMaterial | None:
+    return session.scalar(
+        select(CaseMaterial).where(
+            CaseMaterial.case_id == case_id, CaseMaterial.id == material_id, CaseMaterial.removed_at.is_(None)
+        )
+    )
+
+
+def case_events(session: Session, case_id: int) -> Sequence[CaseEvent]:
+    return session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)).all()
+
+
+def task_events(session: Session, case_id: int) -> Sequence[TaskEvent]:
+    return session.scalars(select(TaskEvent).where(TaskEvent.case_id == case_id).order_by(TaskEvent.id)).all()
+
+
+def orgs_by_code(session: Session, codes: Iterable[str]) -> dict[str, Org]:
+    wanted = set(codes)
+    if not wanted:
+        return {}
+    return {o.code: o for o in session.scalars(select(Org).where(Org.code.in_(wanted), Org.active.is_(True)))}
+
+
+def org_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {i: n for i, n in session.execute(select(Org.id, Org.name).where(Org.id.in_(wanted)))}
+
+
+def user_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {i: n for i, n in session.execute(select(User.id, User.name).where(User.id.in_(wanted)))}
+
+
+def hall_of_centre(session: Session, region_codes: Sequence[str]) -> tuple[Org, Hall] | None:
+    """The nearest service centre with a hall, trying the regions in order (most specific first)."""
+    codes = [f"{r}-service_center" for r in region_codes]
+    rows = session.execute(
+        select(Org, Hall).join(Hall, Hall.org_id == Org.id).where(Org.code.in_(codes), Org.active.is_(True))
+    ).all()
+    found = {org.code: (org, hall) for org, hall in rows}
+    for code in codes:
+        if code in found:
+            return found[code]
+    return None
+
+
+def clerk_window(session: Session, user_id: int) -> int | None:
+    return session.scalar(select(User.window_id).where(User.id == user_id))
+
+
+def org_member(session: Session, org_id: int, user_id: int, roles: Sequence[str]) -> bool:
+    stmt = (
+        select(func.count())
+        .select_from(RoleGrant)
+        .where(RoleGrant.org_id == org_id, RoleGrant.user_id == user_id, RoleGrant.role.in_(roles))
+    )
+    return bool(session.scalar(stmt))
+
+
+def add(session: Session, row: object) -> None:
+    session.add(row)

@@ -1,0 +1,285 @@
+"""Reading cases and tasks: lists (personal data masked), the case with its one timeline, the
+department inbox, a task with its share of the one form."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from onething.cases import forms
+from onething.cases import repository as repo
+from onething.cases.context import case_guide, find_case
+from onething.cases.deadlines import remaining
+from onething.cases.intake import problems
+from onething.cases.schemas import (
+    CaseDetail,
+    CaseOut,
+    EventOut,
+    FieldOut,
+    MaterialOut,
+    NeededMaterial,
+    TaskDetail,
+    TaskOut,
+)
+from onething.cases.workflow import (
+    CASE_STATUS_NAMES,
+    CASE_TRANSITIONS,
+    OPEN_TASK,
+    TASK_STATUS_NAMES,
+    TASK_TRANSITIONS,
+    CaseStatus,
+    TaskStatus,
+)
+from onething.catalog.holidays import calendar
+from onething.guide.model import FormField
+from onething.identity.principal import Principal
+from onething.kit import clock
+from onething.kit.calendar import WorkCalendar
+from onething.kit.errors import NotFound, ValidationFailed
+from onething.kit.masking import mask_id_number
+from onething.kit.pagination import Page, page
+from onething.models import Case, CaseEvent, CaseMaterial, Task, TaskEvent
+
+ACTIVE = (CaseStatus.accepted, CaseStatus.processing, CaseStatus.correction_requested)
+
+
+def _case_remaining(cal: WorkCalendar, case: Case, today: dt.date) -> int | None:
+    if case.status not in ACTIVE:
+        return None
+    stopped = dt.date.fromisoformat(case.correction["requested_on"]) if case.correction else None
+    return remaining(cal, case.deadline, today, stopped)
+
+
+def case_row(case: Case, cal: WorkCalendar, today: dt.date) -> CaseOut:
+    return CaseOut(
+        number=case.number,
+        thing=case.thing_code,
+        thing_name=case.thing_name,
+        status=case.status,
+        status_name=CASE_STATUS_NAMES[CaseStatus(case.status)],
+        channel=case.channel,
+        applicant_kind=case.applicant_kind,
+        applicant_name=case.applicant_name,
+        applicant_id=mask_id_number(case.applicant_id_number)
+        if case.applicant_id_number
+        else case.applicant_credit_code,
+        region_code=case.region_code,
+        promised_days=case.promised_days,
+        deadline=case.deadline,
+        remaining_working_days=_case_remaining(cal, case, today),
+        outcome=case.outcome,
+        created_at=case.created_at,
+        submitted_at=case.submitted_at,
+    )
+
+
+def list_cases(
+    session: Session,
+    principal: Principal,
+    status: str | None = None,
+    mine: bool = False,
+    after: int | None = None,
+    limit: int = 50,
+) -> Page[CaseOut]:
+    principal.require_login()
+    stmt = repo.readable_cases(principal)
+    if status:
+        wanted = status.split(",")
+        unknown = [s for s in wanted if s not in CaseStatus.__members__]
+        if unknown:
+            raise ValidationFailed(f"未知的办件状态：{unknown[0]}", field="status", code="unknown_status")
+        stmt = stmt.where(Case.status.in_(wanted))
+    if mine:
+        stmt = repo.only_mine(stmt, principal)
+    rows, nxt = page(session, stmt, Case.id, after, limit, descending=True)
+    cal, today = calendar(session), clock.today()
+    return Page([case_row(c, cal, today) for c in rows], nxt)
+
+
+def task_row(
+    task: Task, case: Case, orgs: dict[int, str], users: dict[int, str], cal: WorkCalendar, today: dt.date
+) -> TaskOut:
+    running = task.status in OPEN_TASK and task.status != TaskStatus.waiting
+    return TaskOut(
+        id=task.id,
+        case_number=case.number,
+        thing_name=case.thing_name,
+        item=task.item_code,
+        item_name=task.item_name,
+        kind=task.kind,
+        org=orgs.get(task.org_id, ""),
+        status=task.status,
+        status_name=TASK_STATUS_NAMES[TaskStatus(task.status)],
+        assignee=users.get(task.assignee_id) if task.assignee_id else None,
+        after=list(task.after),
+        promised_days=task.promised_days,
+        dispatched_on=task.dispatched_on,
+        deadline=task.deadline,
+        remaining_working_days=remaining(cal, task.deadline, today, task.clock_stopped_on) if running else None,
+        stopped_days=task.stopped_days,
+        commitment=task.commitment,
+        decision=task.decision,
+        opinion=task.opinion,
+        suspension=task.suspension,
+    )
+
+
+def _tasks_out(session: Session, tasks: Sequence[Task], cases: dict[int, Case]) -> list[TaskOut]:
+    orgs = repo.org_names(session, {t.org_id for t in tasks})
+    users = repo.user_names(session, {t.assignee_id for t in tasks if t.assignee_id})
+    cal, today = calendar(session), clock.today()
+    return [task_row(t, cases[t.case_id], orgs, users, cal, today) for t in tasks]
+
+
+def _material_out(m: CaseMaterial, names: dict[str, str]) -> MaterialOut:
+    return MaterialOut(
+        id=m.id,
+        material=m.material_code,
+        name=names.get(m.material_code, m.material_code),
+        source=m.source,
+        filename=m.filename,
+        content_type=m.content_type,
+        size=m.size,
+        license_ref=m.license_ref,
+        uploaded_at=m.uploaded_at,
+    )
+
+
+def timeline(session: Session, case_id: int, tasks: Sequence[Task]) -> list[EventOut]:
+    names = {t.id: t.item_name for t in tasks}
+    events: list[tuple[dt.datetime, int, EventOut]] = []
+    for e in repo.case_events(session, case_id):
+        events.append((e.at, 0, _event(e, CASE_TRANSITIONS, None)))
+    for te in repo.task_events(session, case_id):
+        events.append((te.at, 1, _event(te, TASK_TRANSITIONS, names.get(te.task_id))))
+    events.sort(key=lambda x: (x[0], x[1]))
+    return [e for _, _, e in events]
+
+
+def _event(e: CaseEvent | TaskEvent, table: Any, task: str | None) -> EventOut:
+    t = table.get(e.action)
+    return EventOut(
+        at=e.at,
+        actor=e.actor_name,
+        action=e.action,
+        action_name=t.name if t else e.action,
+        from_status=e.from_status,
+        to_status=e.to_status,
+        comment=e.comment,
+        task=task,
+        detail=e.detail,
+    )
+
+
+def _field_out(f: FormField, case: Case) -> FieldOut:
+    source = case.sources.get(f.code)
+    return FieldOut(
+        code=f.code,
+        label=f.label,
+        type=f.type,
+        format=f.format,
+        required=f.required,
+        options=list(f.options),
+        hint=f.hint,
+        items=list(f.items),
+        value=case.form.get(f.code),
+        source=source,
+        source_name=forms.SOURCE_NAMES.get(source) if source else None,
+    )
+
+
+def case_detail(session: Session, principal: Principal, number: str) -> CaseDetail:
+    case = find_case(session, principal, number)
+    _, guide = case_guide(session, case)
+    tasks = repo.tasks_of(session, case.id)
+    materials = repo.materials_of(session, case.id)
+    names = {m.code: m.name for m in guide.materials}
+    have = {m.material_code for m in materials}
+    upload = {m.code for m in forms.to_upload(guide, case.commitments)}
+    cal, today = calendar(session), clock.today()
+    optional = forms.produced_in_bundle(guide)
+    form = [
+        {
+            "code": g.code,
+            "name": g.name,
+            "fields": [
+                _field_out(f, case).model_copy(update={"required": f.required and f.code not in optional})
+                for f in g.fields
+            ],
+        }
+        for g in guide.form
+    ]
+    orgs = repo.org_names(session, [case.receiving_org_id] if case.receiving_org_id else [])
+    return CaseDetail(
+        **case_row(case, cal, today).model_dump(),
+        catalog_version=case.catalog_version,
+        answers=case.answers,
+        form=form,
+        commitments=list(case.commitments),
+        committable=forms.committable(guide),
+        materials=[_material_out(m, names) for m in materials],
+        needed_materials=[
+            NeededMaterial(
+                code=m.code,
+                name=m.name,
+                necessity=m.necessity,
+                exempt=m.exempt,
+                exempt_reason=m.exempt_reason,
+                items=list(m.items),
+                provided=m.code in have,
+                committed=m.exempt != "bundle" and m.code not in upload,
+            )
+            for m in guide.materials
+        ],
+        tasks=_tasks_out(session, tasks, {case.id: case}),
+        correction=case.correction,
+        shortfall=case.shortfall,
+        refusal=case.refusal,
+        delivery=case.delivery,
+        receiving_org=orgs.get(case.receiving_org_id) if case.receiving_org_id else None,
+        timeline=timeline(session, case.id, tasks),
+        problems=[{"field": p.field, "message": p.message} for p in problems(session, case, guide)]
+        if case.status in (CaseStatus.draft, CaseStatus.correction_requested)
+        else [],
+    )
+
+
+def inbox(session: Session, principal: Principal, state: str | None, after: int | None, limit: int) -> Page[TaskOut]:
+    principal.require(*repo.TASK_READERS)
+    stmt = repo.readable_tasks(principal)
+    if state:
+        wanted = state.split(",")
+        unknown = [s for s in wanted if s not in TaskStatus.__members__]
+        if unknown:
+            raise ValidationFailed(f"未知的子件状态：{unknown[0]}", field="state", code="unknown_state")
+        stmt = stmt.where(Task.status.in_(wanted))
+    else:
+        stmt = stmt.where(Task.status.in_([s.value for s in OPEN_TASK if s != TaskStatus.waiting]))
+    rows, nxt = page(session, stmt, Task.id, after, limit)
+    cases = repo.cases_by_id(session, {t.case_id for t in rows})
+    return Page(_tasks_out(session, rows, cases), nxt)
+
+
+def task_detail(session: Session, principal: Principal, task_id: int) -> TaskDetail:
+    principal.require(*repo.TASK_READERS)
+    task = repo.task_by_id(session, principal, task_id)
+    if task is None:
+        raise NotFound(f"没有您可办理的子件 {task_id}", field="id", code="task_not_found")
+    case = repo.cases_by_id(session, {task.case_id})[task.case_id]
+    _, guide = case_guide(session, case)
+    cal, today = calendar(session), clock.today()
+    [row] = _tasks_out(session, [task], {case.id: case})
+    fields = [_field_out(f, case) for g in guide.form for f in g.fields if task.item_code in f.items]
+    needed = {m.code: m.name for m in guide.materials if task.item_code in m.items}
+    materials = [_material_out(m, needed) for m in repo.materials_of(session, case.id) if m.material_code in needed]
+    tasks = repo.tasks_of(session, case.id)
+    return TaskDetail(
+        **row.model_dump(),
+        case=case_row(case, cal, today),
+        fields=fields,
+        materials=materials,
+        timeline=[e for e in timeline(session, case.id, tasks) if e.task in (None, task.item_name)],
+    )
