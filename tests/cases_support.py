@@ -37,7 +37,10 @@ def pin(monkeypatch: pytest.MonkeyPatch, day: dt.date) -> None:
 def snapshot(db: Session) -> dict[str, Any]:
     """Row counts of every case table and the state of every case and task."""
     db.expire_all()
-    counts = {m.__tablename__: db.scalar(select(func.count()).select_from(m)) for m in (Case, Task, CaseEvent, TaskEvent, CaseMaterial, CaseSequence)}
+    counts = {
+        m.__tablename__: db.scalar(select(func.count()).select_from(m))
+        for m in (Case, Task, CaseEvent, TaskEvent, CaseMaterial, CaseSequence)
+    }
     cases = db.execute(select(Case.number, Case.status, Case.version, Case.form, Case.correction, Case.shortfall)).all()
     tasks = db.execute(select(Task.id, Task.status, Task.version, Task.assignee_id, Task.deadline)).all()
     return {"counts": counts, "cases": sorted(map(tuple, cases), key=str), "tasks": sorted(map(tuple, tasks))}

@@ -7,11 +7,11 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from cases_support import AGENT, APPROVERS, TOLERABLE, ok, pin, ready_draft, task_id, upload
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cases_support import AGENT, APPROVERS, TOLERABLE, ok, pin, ready_draft, task_id, upload
 from onething.demo.cases import png
 from onething.models import Case, CaseEvent
 
@@ -82,14 +82,26 @@ def test_restaurant_journey(client: TestClient, login: Any, db: Session, monkeyp
     for item, account in APPROVERS.items():
         ok(client.post(f"/api/v1/tasks/{task_id(case, item)}/claim", headers=login(account)))
     pin(monkeypatch, dt.date(2026, 10, 9))
-    stopped = ok(client.post(f"/api/v1/tasks/{fire}/suspend", json={"kind": "site_inspection", "reason": "现场勘验消防设施"}, headers=login("ht_fire")))
+    stopped = ok(
+        client.post(
+            f"/api/v1/tasks/{fire}/suspend",
+            json={"kind": "site_inspection", "reason": "现场勘验消防设施"},
+            headers=login("ht_fire"),
+        )
+    )
     assert stopped["status"] == "suspended" and stopped["remaining_working_days"] == 7  # frozen on 10/9
     pin(monkeypatch, dt.date(2026, 10, 14))  # 10/10 (working Saturday), 10/12, 10/13, 10/14: 4 stopped
     resumed = ok(client.post(f"/api/v1/tasks/{fire}/resume", json={"comment": "勘验合格"}, headers=login("ht_fire")))
     assert resumed["stopped_days"] == 4
     assert resumed["deadline"] == "2026-10-23"  # 10/19 moved on by the 4 stopped working days
     for item, account in APPROVERS.items():
-        ok(client.post(f"/api/v1/tasks/{task_id(case, item)}/approve", json={"opinion": "符合法定条件，准予"}, headers=login(account)))
+        ok(
+            client.post(
+                f"/api/v1/tasks/{task_id(case, item)}/approve",
+                json={"opinion": "符合法定条件，准予"},
+                headers=login(account),
+            )
+        )
 
     case = ok(client.get(f"/api/v1/cases/{number}", headers=agent))
     assert case["status"] == "concluded" and case["outcome"] == "approved"
@@ -104,8 +116,23 @@ def test_restaurant_journey(client: TestClient, login: Any, db: Session, monkeyp
     assert case["status"] == "closed"
 
     actions = [e["action"] for e in case["timeline"]]
-    for expected in ("create", "submit", "request_correction", "resubmit", "accept_with_shortfall", "dispatch",
-                     "claim", "start", "suspend", "resume", "approve", "conclude", "supply_shortfall", "deliver", "close"):
+    for expected in (
+        "create",
+        "submit",
+        "request_correction",
+        "resubmit",
+        "accept_with_shortfall",
+        "dispatch",
+        "claim",
+        "start",
+        "suspend",
+        "resume",
+        "approve",
+        "conclude",
+        "supply_shortfall",
+        "deliver",
+        "close",
+    ):
         assert expected in actions, expected
     assert actions.index("request_correction") < actions.index("resubmit") < actions.index("accept_with_shortfall")
     assert actions.index("conclude") > max(i for i, a in enumerate(actions) if a == "approve")

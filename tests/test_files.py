@@ -328,7 +328,8 @@ def test_s3_store_refuses_malformed_digests(s3_store: S3FileStore, digest: str) 
 # --- settings and the factory ---
 
 
-def test_settings_defaults() -> None:
+def test_settings_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ONETHING_FILES_DIR", raising=False)  # the test suite points it at a scratch dir
     s = Settings(_env_file=None)
     assert s.files_backend == "local"
     assert s.files_dir == Path("var/files")

@@ -105,6 +105,9 @@ def _locked(session: Session, principal: Principal, task_id: int) -> tuple[Case,
 
 
 def _require_assignee(principal: Principal, task: Task) -> None:
+    # Unclaimed: the transition check that follows names the state instead.
+    if task.assignee_id is None:
+        return
     if task.assignee_id != principal.user_id and task.org_id not in principal.orgs("dept_head"):
         raise Forbidden("此子件已由其他审批人员认领", code="not_assignee")
 

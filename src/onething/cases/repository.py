@@ -144,14 +144,14 @@ def org_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
     wanted = set(ids)
     if not wanted:
         return {}
-    return {i: n for i, n in session.execute(select(Org.id, Org.name).where(Org.id.in_(wanted)))}
+    return dict(session.execute(select(Org.id, Org.name).where(Org.id.in_(wanted))).all())
 
 
 def user_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
     wanted = set(ids)
     if not wanted:
         return {}
-    return {i: n for i, n in session.execute(select(User.id, User.name).where(User.id.in_(wanted)))}
+    return dict(session.execute(select(User.id, User.name).where(User.id.in_(wanted))).all())
 
 
 def hall_of_centre(session: Session, region_codes: Sequence[str]) -> tuple[Org, Hall] | None:

@@ -177,7 +177,7 @@ class CaseDetail(CaseOut):
     answers: dict[str, Any]
     form: list[dict[str, Any]]  # groups with their fields, values and sources
     commitments: list[str]
-    committable: list[str]
+    committable: list[dict[str, str]]  # items that allow 告知承诺制: code, name
     materials: list[MaterialOut]
     needed_materials: list[NeededMaterial]
     tasks: list[TaskOut]

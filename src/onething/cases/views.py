@@ -219,7 +219,7 @@ def case_detail(session: Session, principal: Principal, number: str) -> CaseDeta
         answers=case.answers,
         form=form,
         commitments=list(case.commitments),
-        committable=forms.committable(guide),
+        committable=[{"code": i.code, "name": i.name} for i in guide.items if i.notice_commitment],
         materials=[_material_out(m, names) for m in materials],
         needed_materials=[
             NeededMaterial(

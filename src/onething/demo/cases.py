@@ -129,7 +129,10 @@ def cast(session: Session) -> Cast:
             raise LookupError(f"demo account {login} is missing: run `onething setup --demo` first")
         return found
 
-    staff = [principal(u) for u in ("ht_market", "ht_fire", "ht_housing", "ht_ecology", "ht_urban", "ht_commerce", "ht_tobacco")]
+    staff = [
+        principal(u)
+        for u in ("ht_market", "ht_fire", "ht_housing", "ht_ecology", "ht_urban", "ht_commerce", "ht_tobacco")
+    ]
     return Cast(
         agent=principal(AGENT_OF_ENTERPRISE),
         clerk=principal("ht_clerk"),
@@ -153,21 +156,30 @@ def drive(session: Session, people: Cast, count: int, rng: random.Random, commit
     return done
 
 
-def run_case(session: Session, people: Cast, path: str, rng: random.Random, seed: int = 0) -> str:
-    agent, clerk = people.agent, people.clerk
+def new_restaurant_case(
+    session: Session, people: Cast, rng: random.Random, seed: int = 0, skip: set[str] | None = None
+) -> str:
+    """A draft of 开办餐饮店 for the demo enterprise: form filled, materials not in ``skip`` uploaded."""
+    agent = people.agent
     body = CaseCreate(thing=RESTAURANT, answers=RESTAURANT_ANSWERS, enterprise=str(ENTERPRISE["credit_code"]))
-    case = intake.create_draft(session, agent, body)
-    number = case.number
+    number = intake.create_draft(session, agent, body).number
     detail = views.case_detail(session, agent, number).model_dump()
     intake.update_draft(session, agent, number, CaseUpdate(form=fill_missing(detail, rng)))
-    skip = set(TOLERABLE) if path == "shortfall" else set()
     for m in detail["needed_materials"]:
-        if m["exempt"] != "bundle" and m["code"] not in skip:
+        if m["exempt"] != "bundle" and m["code"] not in (skip or set()):
             intake.add_material(session, agent, number, m["code"], f"{m['code']}.png", png(seed))
+    return number
+
+
+def run_case(session: Session, people: Cast, path: str, rng: random.Random, seed: int = 0) -> str:
+    agent, clerk = people.agent, people.clerk
+    number = new_restaurant_case(session, people, rng, seed, set(TOLERABLE) if path == "shortfall" else set())
     if path == "corrected":
         notice = CorrectionIn(
             items=[
-                CorrectionItem(kind="material", code="storefront_photo", reason="门头照片不清晰，看不清招牌位置，请重新拍摄上传"),
+                CorrectionItem(
+                    kind="material", code="storefront_photo", reason="门头照片不清晰，看不清招牌位置，请重新拍摄上传"
+                ),
                 CorrectionItem(kind="field", code="signboard_text", reason="招牌文字与企业名称不一致"),
             ]
         )
@@ -185,7 +197,7 @@ def run_case(session: Session, people: Cast, path: str, rng: random.Random, seed
         )
     else:
         window.accept(session, clerk, number, AcceptIn())
-    _decide(session, people, number, path)
+    decide_all(session, people, number, path)
     if path == "shortfall":
         for code in TOLERABLE:
             intake.add_material(session, agent, number, code, f"{code}.png", png(seed + 7))
@@ -193,7 +205,7 @@ def run_case(session: Session, people: Cast, path: str, rng: random.Random, seed
     return number
 
 
-def _decide(session: Session, people: Cast, number: str, path: str) -> None:
+def decide_all(session: Session, people: Cast, number: str, path: str) -> None:
     """Every department claims and decides its task; dependants dispatched by approvals follow."""
     case_id = views.repo.case_by_number(session, people.agent, number)
     assert case_id is not None
@@ -206,7 +218,9 @@ def _decide(session: Session, people: Cast, number: str, path: str) -> None:
             who = people.approvers[task.org_id]
             department.claim(session, who, task.id, ClaimIn())
             if path == "suspended" and task.item_code == "public_gathering_fire_check":
-                department.suspend(session, who, task.id, SuspendIn(kind="site_inspection", reason="需现场勘验消防设施"))
+                department.suspend(
+                    session, who, task.id, SuspendIn(kind="site_inspection", reason="需现场勘验消防设施")
+                )
                 department.resume(session, who, task.id, ResumeIn(comment="现场勘验合格"))
             if path == "rejected" and not rejected and task.item_code == "drainage_permit":
                 department.reject(session, who, task.id, DecisionIn(opinion="排水设施不符合要求，不予许可"))
@@ -216,9 +230,4 @@ def _decide(session: Session, people: Cast, number: str, path: str) -> None:
 
 
 def _open_tasks(session: Session, case_id: int) -> list[Task]:
-    return [
-        t
-        for t in views.repo.tasks_of(session, case_id)
-        if t.kind == "approval" and t.status == TaskStatus.pending
-    ]
-
+    return [t for t in views.repo.tasks_of(session, case_id) if t.kind == "approval" and t.status == TaskStatus.pending]

@@ -30,6 +30,7 @@ from onething.kit.settings import get_settings
 from onething.kit.web import install_error_handlers
 from onething.sharing import api as sharing_api
 from onething.web import account, pages, system
+from onething.web import cases as case_pages
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -63,6 +64,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(sharing_api.router)
     app.include_router(cases_api.router)
     app.include_router(account.router)
+    app.include_router(case_pages.router)
     app.include_router(pages.router)
     return app
 
