@@ -8,9 +8,9 @@ import random
 import re
 from typing import Any
 
+from cases_support import AGENT, APPROVERS, CREDIT_CODE, TOLERABLE
 from fastapi.testclient import TestClient
 
-from cases_support import AGENT, APPROVERS, CREDIT_CODE, TOLERABLE
 from onething.demo.cases import RESTAURANT_ANSWERS, fill_missing, png
 
 

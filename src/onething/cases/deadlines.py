@@ -62,7 +62,7 @@ def projected(
             if c.stopped_on is not None:
                 found, _ = restarted(cal, c.deadline, c.stopped_on, today)
         else:
-            deps = [d for d in after.get(item, ()) if d in clocks and d not in seen]
+            deps = [d for d in after.get(item, ()) if d in clocks and d in counted and d not in seen]
             begin = max((of(d, seen | {item}) for d in deps), default=today)
             found = cal.add_working_days(max(begin, today), c.promised_days)
         out[item] = found

@@ -209,7 +209,9 @@ def _settle(session: Session, principal: Principal, case: Case, tasks: Sequence[
     names = {t.item_code: t.item_name for t in approvals}
     for t in approvals:
         if t.item_code in dead:
-            failed = [names[d] for d in t.after if statuses.get(d) in (TaskStatus.rejected, TaskStatus.cancelled)]
+            failed = [
+                names[d] for d in t.after if d in dead or statuses.get(d) in (TaskStatus.rejected, TaskStatus.revoked)
+            ]
             move = task_move(t.status, "cancel", Actor.system)
             before, t.status = t.status, TaskStatus.cancelled
             task_event(

@@ -17,6 +17,7 @@ from onething.guide.form import format_checker, json_schema
 from onething.guide.model import FormField, FormGroup, Guide, GuideMaterial
 from onething.kit import validators
 from onething.kit.errors import ValidationFailed
+from onething.kit.validators import InvalidValue
 
 SOURCE_NAMES = {
     "population": "人口基础信息库",
@@ -92,10 +93,11 @@ def _lookup(
     if source == "legal_person" and enterprise is not None and name in _ENTERPRISE:
         return enterprise.get(_ENTERPRISE[name])
     if source == "derived" and person is not None:
-        if name == "birth_date_from_id":
-            return validators.birth_date_from_id(person["id_number"])
-        if name == "gender_from_id":
-            return validators.gender_from_id(person["id_number"])
+        derive = {"birth_date_from_id": validators.birth_date_from_id, "gender_from_id": validators.gender_from_id}
+        try:
+            return derive[name](str(person["id_number"])) if name in derive else None
+        except (KeyError, InvalidValue):
+            return None  # no usable ID number (a foreigner's card…): the applicant fills it in
     if source == "license":
         license_type, _, key = name.partition(".")
         return licenses.get(license_type, {}).get(key)
@@ -112,9 +114,14 @@ def _as_field_value(f: FormField, value: Any) -> Any:
     if f.type in ("enum", "multi_enum") and f.options:
         by_label = {label: code for code, label in f.options}
         codes = {code for code, _ in f.options}
-        if value in codes:
-            return value
-        return by_label.get(str(value))
+
+        def one(v: Any) -> str | None:
+            return str(v) if str(v) in codes else by_label.get(str(v))
+
+        if isinstance(value, list | tuple):
+            found = [c for c in map(one, value) if c is not None]
+            return found if f.type == "multi_enum" and found else None
+        return one(value)
     return value
 
 
@@ -137,26 +144,37 @@ def validate(
         schema["required"] = [code for code in schema["required"] if code not in relaxed]
     labels = {code: f.label for code, f in fields(form).items()}
     checker = jsonschema.Draft202012Validator(schema, format_checker=format_checker())
-    problems = [_problem(e, labels) for e in checker.iter_errors(dict(data))]
-    problems.sort(key=lambda p: list(labels).index(p.field) if p.field in labels else len(labels))
-    return problems
+    problems: dict[str, Problem] = {}
+    for error in checker.iter_errors(dict(data)):
+        for p in _problems(error, labels):
+            problems.setdefault(p.field, p)  # one message per field: the first rule it breaks
+    order = list(labels)
+    return sorted(problems.values(), key=lambda p: order.index(p.field) if p.field in labels else len(order))
+
+
+def _problems(error: jsonschema.ValidationError, labels: Mapping[str, str]) -> list[Problem]:
+    kind = error.validator
+    if kind == "required":
+        code = str(error.message).split("'")[1]
+        return [Problem(code, f"请填写「{labels.get(code, code)}」")]
+    if kind == "additionalProperties":
+        extra = sorted(set(error.instance) - set(labels)) if isinstance(error.instance, dict) else []
+        return [Problem(code, f"表单中没有「{code}」这一项") for code in extra]
+    return [_problem(error, labels)]
 
 
 def _problem(error: jsonschema.ValidationError, labels: Mapping[str, str]) -> Problem:
     kind = error.validator
-    if kind == "required":
-        code = str(error.message).split("'")[1]
-        return Problem(code, f"请填写「{labels.get(code, code)}」")
-    if kind == "additionalProperties":
-        extra = sorted(set(error.instance) - set(labels)) if isinstance(error.instance, dict) else []
-        code = extra[0] if extra else ""
-        return Problem(code, f"表单中没有「{code}」这一项")
     code = str(error.absolute_path[0]) if error.absolute_path else ""
     label = labels.get(code, code)
     if kind == "format":
+        # Our validators explain themselves in Chinese; jsonschema's own (date) do not.
         cause = error.cause
-        detail = str(cause) if cause else "格式不正确"
-        return Problem(code, f"「{label}」{detail}")
+        if isinstance(cause, InvalidValue):
+            return Problem(code, f"「{label}」{cause}")
+        if error.validator_value == "date":
+            return Problem(code, f"「{label}」应为有效日期，格式 YYYY-MM-DD")
+        return Problem(code, f"「{label}」格式不正确")
     messages = {
         "type": "填写的类型不正确",
         "enum": "请从给定选项中选择",

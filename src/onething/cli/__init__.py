@@ -351,6 +351,73 @@ def demo_enterprises(
     _fill("enterprises", count, seed)
 
 
+@demo_app.command("cases")
+def demo_cases(
+    count: Annotated[int, typer.Option("--count", "-n", min=1, max=1_000_000, help="办件数")] = 20,
+    seed: Annotated[int, typer.Option(help="随机种子")] = 0,
+    start: Annotated[
+        str | None, typer.Option(help="以该日期为“今天”办理（YYYY-MM-DD），如 2026-09-29 可看到国庆假期顺延")
+    ] = None,
+) -> None:
+    """以演示企业办理 N 件“开办餐饮店”：多数准予，部分补正、容缺、特别程序或不予。"""
+    _drive_cases(count, seed, start)
+
+
+def _drive_cases(count: int, seed: int, start: str | None, paths: list[str] | None = None) -> None:
+    import contextlib
+    import datetime as dt
+    import random
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from onething.demo.cases import cast, drive
+    from onething.kit import clock
+    from onething.kit.db import session_scope
+
+    day = None
+    if start:
+        try:
+            day = dt.date.fromisoformat(start)
+        except ValueError:
+            _fail("--start 应为日期，格式 YYYY-MM-DD")
+    started = time.perf_counter()
+    with (
+        Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as bar,
+        session_scope(_engine()) as session,
+        clock.pinned(day) if day else contextlib.nullcontext(),
+    ):
+        task = bar.add_task("办理演示办件", total=count)
+        try:
+            people = cast(session)
+        except LookupError as exc:
+            _fail(str(exc))
+
+        def commit() -> None:
+            session.commit()
+            bar.advance(task)
+
+        done = drive(session, people, count, random.Random(seed), commit, paths)
+    names = {
+        "approved": "准予",
+        "corrected": "补正后准予",
+        "shortfall": "容缺受理",
+        "suspended": "特别程序",
+        "rejected": "部分不予",
+        "waiting": "待受理",
+        "in_progress": "办理中",
+    }
+    parts = "、".join(f"{names.get(k, k)} {v}" for k, v in sorted(done.paths.items()))
+    out.print(f"办件 {done.cases} 件（{parts}），用时 {time.perf_counter() - started:.1f} 秒。")
+
+
 @app.command()
 def setup(
     demo: Annotated[
@@ -359,7 +426,7 @@ def setup(
 ) -> None:
     """迁移数据库并载入目录；--demo 另建演示数据（可重复运行）。"""
     from onething.kit.db import session_scope
-    from onething.models import Enterprise, Person
+    from onething.models import Case, Enterprise, Person
     from onething.sharing.repository import count
 
     db_upgrade()
@@ -374,6 +441,11 @@ def setup(
         _fill("people", 1000, 0)
     if firms < 300:
         _fill("enterprises", 300, 0)
+    with session_scope(_engine()) as session:
+        cases = count(session, Case)
+    if cases == 0:
+        _drive_cases(12, 0, None)
+        _drive_cases(4, 1, None, ["waiting", "in_progress"])
 
 
 def main() -> None:

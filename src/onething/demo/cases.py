@@ -143,11 +143,19 @@ def cast(session: Session) -> Cast:
 PATHS = (("approved", 70), ("corrected", 10), ("shortfall", 8), ("suspended", 7), ("rejected", 5))
 
 
-def drive(session: Session, people: Cast, count: int, rng: random.Random, commit: Callable[[], None]) -> Driven:
+def drive(
+    session: Session,
+    people: Cast,
+    count: int,
+    rng: random.Random,
+    commit: Callable[[], None],
+    paths: list[str] | None = None,
+) -> Driven:
+    """``count`` cases along random realistic paths (or along ``paths``, in order), one commit each."""
     done = Driven()
     weights = [w for _, w in PATHS]
     for n in range(count):
-        path = rng.choices([p for p, _ in PATHS], weights)[0]
+        path = paths[n % len(paths)] if paths else rng.choices([p for p, _ in PATHS], weights)[0]
         number = run_case(session, people, path, rng, seed=n)
         commit()
         done.cases += 1
@@ -188,6 +196,8 @@ def run_case(session: Session, people: Cast, path: str, rng: random.Random, seed
         intake.add_material(session, agent, number, "storefront_photo", "storefront.png", png(seed + 1))
         intake.update_draft(session, agent, number, CaseUpdate(form={"signboard_text": "敏记餐饮"}))
     intake.submit(session, agent, number)
+    if path == "waiting":  # left for the window clerk
+        return number
     if path == "shortfall":
         window.accept_with_shortfall(
             session,
@@ -197,6 +207,8 @@ def run_case(session: Session, people: Cast, path: str, rng: random.Random, seed
         )
     else:
         window.accept(session, clerk, number, AcceptIn())
+    if path == "in_progress":  # left in the departments' inboxes
+        return number
     decide_all(session, people, number, path)
     if path == "shortfall":
         for code in TOLERABLE:

@@ -16,7 +16,6 @@ from onething.identity.orgs import org_credit_code
 from onething.identity.passwords import hash_password
 from onething.kit.validators import birth_date_from_id, gender_from_id
 from onething.models import Enterprise, EnterpriseMandate, Hall, Org, Person, Region, RoleGrant, User, Window
-from onething.models.base import utcnow
 
 SERVICE_CENTER = "service_center"
 # Province-level departments are 厅 where cities and counties have 局.
@@ -212,7 +211,7 @@ def _seed_enterprise(session: Session) -> int:
                 user_id=agent,
                 credit_code=code,
                 granted_by_id_number=str(ENTERPRISE["legal_rep_id_number"]),
-                valid_from=utcnow().date() - dt.timedelta(days=30),
+                valid_from=dt.date(2024, 1, 1),  # before any date the demo may replay
                 valid_until=None,
             )
         )

@@ -51,7 +51,7 @@ def enterprise_by_code(session: Session, principal: Principal, credit_code: str)
     return session.scalar(readable_enterprises(principal).where(Enterprise.credit_code == credit_code))
 
 
-def count(session: Session, model: type[Person] | type[Enterprise]) -> int:
+def count(session: Session, model: type[Any]) -> int:
     return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
