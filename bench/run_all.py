@@ -10,6 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import bench_generate
+import case_lifecycle
 import catalog_load
 import guide_http
 import guide_latency
@@ -22,6 +23,7 @@ def main() -> None:
     if pg:  # the same mixed load with PostgreSQL as the store
         results.append(guide_http.main(db_url=catalog_load.fresh_pg(pg, "bench_http"), only="mixed"))
     results += [bench_generate.main(), libraries_fill.main()]
+    results.append(case_lifecycle.main(pg_url=catalog_load.fresh_pg(pg, "bench_cases") if pg else None))
     text = json.dumps(results, ensure_ascii=False, indent=2)
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)

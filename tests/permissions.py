@@ -133,4 +133,20 @@ ROWS: list[Row] = [
     Row("DELETE", "/api/v1/enterprises/{minji}/mandates/{minji_mandate}", {"agent": 403}, default=404),
     # Ending one's own token.
     Row("DELETE", "/api/v1/auth/token", only(*LOGGED_IN, status=204)),
+    # Cases: everyone logged in lists what they may see (their own, their hall's, their org's tasks'
+    # cases, their region); the inbox is the departments'; applying for an enterprise needs its mandate.
+    Row("GET", "/api/v1/cases", only(*LOGGED_IN)),
+    Row("GET", "/api/v1/cases?mine=true", only(*LOGGED_IN)),
+    Row("GET", "/api/v1/tasks", only("approver", "dept_head")),
+    Row(
+        "POST",
+        "/api/v1/cases",
+        {"agent": 201, "window_clerk": 422},
+        body={
+            "thing": "open_restaurant",
+            "answers": {"has_license": "yes", "premises": "leased", "area": "gt300", "extras": []},
+            "enterprise": "91430202MA4L8Q2R15",
+        },
+        note="only the enterprise's agent; a clerk must choose the window or helper channel",
+    ),
 ]

@@ -3,6 +3,7 @@ case, routing of items to orgs, and the events written beside each change of sta
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,13 +17,21 @@ from onething.guide.engine import generate
 from onething.guide.model import Guide
 from onething.identity.principal import Principal
 from onething.kit.errors import Forbidden, NotFound, ValidationFailed
+from onething.kit.memo import OnceMap
 from onething.models import Case, CaseEvent, Org, Task, TaskEvent
 from onething.models.base import utcnow
+
+# A case's guide is a pure function of its pinned catalog, thing, answers and region; every step of
+# a case needs it, so each process works it out once.
+_guides: OnceMap[tuple[str, int | None, str, str, str], Guide] = OnceMap(limit=4096)
 
 
 def case_guide(session: Session, case: Case) -> tuple[Catalog, Guide]:
     catalog = catalog_version(session, case.catalog_version)
-    return catalog, generate(catalog, case.thing_code, case.answers, case.region_code[:6])
+    answers = json.dumps(case.answers, sort_keys=True, ensure_ascii=False)
+    key = (catalog.digest, catalog.version, case.thing_code, answers, case.region_code[:6])
+    guide = _guides.get(key, lambda: generate(catalog, case.thing_code, case.answers, case.region_code[:6]))
+    return catalog, guide
 
 
 def find_case(session: Session, principal: Principal, number: str, *, lock: bool = False) -> Case:

@@ -8,6 +8,7 @@ the ones an administrator set: a person's correction outlives the next catalog v
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
@@ -22,12 +23,29 @@ FROM_CATALOG = "catalog"
 FROM_ADMIN = "admin"
 
 
+# Every deadline reads the calendar; the table changes a few times a year. A process trusts what it
+# read for ``catalog_check_seconds`` (like the catalog version), and forgets it at once on its own edits.
+_calendars: dict[str, tuple[float, WorkCalendar]] = {}
+
+
 def calendar(session: Session) -> WorkCalendar:
-    return build_calendar(
+    key = session.get_bind().engine.url.render_as_string(hide_password=True)
+    ttl = get_settings().catalog_check_seconds
+    known = _calendars.get(key)
+    if known is not None and time.monotonic() - known[0] < ttl:
+        return known[1]
+    built = build_calendar(
         repository.holiday_overrides(session),
         repository.complete_holiday_years(session),
         get_settings().calendar_fallback,
     )
+    if ttl > 0:
+        _calendars[key] = (time.monotonic(), built)
+    return built
+
+
+def _forget() -> None:
+    _calendars.clear()
 
 
 def _year(session: Session, year: int) -> HolidayYear:
@@ -39,6 +57,7 @@ def _year(session: Session, year: int) -> HolidayYear:
 
 def set_day(session: Session, day: dt.date, workday: bool, name: str | None = None) -> HolidayDay:
     """Declare one date a working day or a day off, overriding the bundled data."""
+    _forget()
     if not 2000 <= day.year <= 2100:
         raise ValidationFailed("日期超出可设置的范围（2000–2100 年）", field="date")
     _year(session, day.year)
@@ -53,6 +72,7 @@ def set_day(session: Session, day: dt.date, workday: bool, name: str | None = No
 
 
 def remove_day(session: Session, day: dt.date) -> bool:
+    _forget()
     row = repository.holiday_day(session, day)
     if row is None:
         return False
@@ -61,6 +81,7 @@ def remove_day(session: Session, day: dt.date) -> bool:
 
 
 def mark_complete(session: Session, year: int, complete: bool, source: str | None) -> HolidayYear:
+    _forget()
     row = _year(session, year)
     row.complete, row.source = complete, source
     session.flush()
@@ -69,6 +90,7 @@ def mark_complete(session: Session, year: int, complete: bool, source: str | Non
 
 def apply_catalog_years(session: Session, years: Iterable[spec.HolidayYear]) -> None:
     """Store the catalog's holiday years, replacing what earlier catalogs loaded for those years."""
+    _forget()
     for year in years:
         row = _year(session, year.year)
         row.complete, row.source = year.complete, year.source

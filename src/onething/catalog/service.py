@@ -172,10 +172,21 @@ def _latest_key(session: Session) -> tuple[int, str] | None:
 
 
 def catalog_version(session: Session, number: int) -> Catalog:
+    """A stored version (cases read the one they were submitted under). Its digest is trusted for
+    ``catalog_check_seconds`` like the active version's, so a case's steps cost no catalog query."""
+    key = (_database(session), number)
+    known = _digests.get(key)
+    if known is not None and time.monotonic() - known[0] < get_settings().catalog_check_seconds:
+        return _cached(session, number, known[1])
     version = repository.version_by_number(session, number)
     if version is None:
         raise NotFound(f"目录版本 {number} 不存在", field="version", code="catalog_version_not_found")
+    if get_settings().catalog_check_seconds > 0:
+        _digests[key] = (time.monotonic(), version.digest)
     return _cached(session, version.number, version.digest)
+
+
+_digests: dict[tuple[str, int], tuple[float, str]] = {}
 
 
 def _cached(session: Session, number: int, digest: str) -> Catalog:

@@ -444,7 +444,7 @@ def setup(
     with session_scope(_engine()) as session:
         cases = count(session, Case)
     if cases == 0:
-        _drive_cases(12, 0, None)
+        _drive_cases(12, 0, None, ["approved", "corrected", "shortfall", "suspended", "rejected", "approved"])
         _drive_cases(4, 1, None, ["waiting", "in_progress"])
 
 
