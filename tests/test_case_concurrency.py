@@ -107,6 +107,14 @@ def test_two_decisions_on_one_task_give_one_decision(engine: Engine) -> None:
         assert status == {"approve": "approved", "reject": "rejected"}[decided[0]]
 
 
+def _claim(task: int) -> Callable[[Any, Any], Any]:
+    return lambda s, p: department.claim(s, p, task, ClaimIn())
+
+
+def _approve(task: int) -> Callable[[Any, Any], Any]:
+    return lambda s, p: department.approve(s, p, task, DecisionIn(opinion="准予"))
+
+
 ACCOUNTS = {
     "food_business_permit": "ht_market",
     "public_gathering_fire_check": "ht_fire",
@@ -121,12 +129,10 @@ def test_last_two_parallel_approvals_conclude_the_case_once(engine: Engine) -> N
     people = _people(engine)
     number, tasks = _accepted(engine, people)
     for item, login in ACCOUNTS.items():
-        task = tasks[item]
-        _as(engine, login, lambda s, p, t=task: department.claim(s, p, t, ClaimIn()))()
+        _as(engine, login, _claim(tasks[item]))()
     *first, a, b = ACCOUNTS
     for item in first:
-        task = tasks[item]
-        _as(engine, ACCOUNTS[item], lambda s, p, t=task: department.approve(s, p, t, DecisionIn(opinion="准予")))()
+        _as(engine, ACCOUNTS[item], _approve(tasks[item]))()
     outcomes = _together(
         _as(engine, ACCOUNTS[a], lambda s, p: department.approve(s, p, tasks[a], DecisionIn(opinion="准予"))),
         _as(engine, ACCOUNTS[b], lambda s, p: department.approve(s, p, tasks[b], DecisionIn(opinion="准予"))),

@@ -33,7 +33,7 @@ def _post(
     client: TestClient, path: str, data: dict[str, object] | None = None, page: str | None = None, **kw: object
 ) -> str:
     token = _csrf(client.get(page or path.rsplit("/", 1)[0]).text)
-    r = client.post(path, data={**(data or {}), "csrf_token": token}, follow_redirects=True, **kw)  # type: ignore[arg-type]
+    r = client.post(path, data={**(data or {}), "csrf_token": token}, follow_redirects=True, **kw)
     assert r.status_code == 200, r.text[:2000]
     return r.text
 

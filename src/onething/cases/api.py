@@ -30,6 +30,7 @@ from onething.cases.schemas import (
 from onething.identity.deps import PrincipalDep
 from onething.identity.principal import Principal
 from onething.kit.pagination import PageOut
+from onething.kit.settings import get_settings
 from onething.kit.web import SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["办件"])
@@ -87,7 +88,7 @@ def upload_material(
     file: Annotated[UploadFile, File()],
 ) -> Any:
     """上传材料（PDF/JPEG/PNG）。"""
-    data = file.file.read()
+    data = file.file.read(get_settings().upload_max_bytes + 1)  # enough to tell it is too large
     row = intake.add_material(session, principal, number, material, file.filename or "", data)
     session.flush()
     return next(m for m in views.case_detail(session, principal, number).materials if m.id == row.id)

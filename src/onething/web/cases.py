@@ -34,6 +34,7 @@ from onething.cases.workflow import CASE_STATUS_NAMES, OUTCOME_NAMES, SUSPENSION
 from onething.identity.deps import PrincipalDep, current_principal, require_csrf
 from onething.identity.principal import Principal
 from onething.kit.errors import AppError, ValidationFailed
+from onething.kit.settings import get_settings
 from onething.kit.web import SessionDep
 from onething.web.render import render
 
@@ -181,7 +182,8 @@ def upload_material(
     csrf_token: CsrfField = None,
 ) -> Response:
     def upload() -> None:
-        intake.add_material(session, principal, number, material, file.filename or "", file.file.read())
+        data = file.file.read(get_settings().upload_max_bytes + 1)  # enough to tell it is too large
+        intake.add_material(session, principal, number, material, file.filename or "", data)
 
     return _act(request, session, principal, number, csrf_token, upload, "#materials")
 
