@@ -169,3 +169,61 @@ def test_after_acceptance_refusals(client: TestClient, login: Any, db: Session) 
         "state",
     )
     refused(db, lambda: client.get("/api/v1/cases?status=nonsense", headers=agent), 422, "unknown_status", "status")
+
+
+# --- found in review ------------------------------------------------------------------------------
+
+
+def _returned(client: TestClient, login: Any, shortfall: bool = False) -> tuple[str, dict[str, Any]]:
+    """A case accepted (with a shortfall of the lease contract if asked) whose signboard task the
+    department has returned for correction."""
+    agent, clerk = login(AGENT), login("ht_clerk")
+    number = submitted(client, agent, skip=("lease_contract",) if shortfall else ())
+    if shortfall:
+        body = {"materials": ["lease_contract"], "due_days": 5, "commitment": "承诺按期补齐"}
+        case = ok(client.post(f"/api/v1/cases/{number}/accept-with-shortfall", json=body, headers=clerk))
+    else:
+        case = ok(client.post(f"/api/v1/cases/{number}/accept", headers=clerk))
+    sign = task_id(case, "outdoor_signboard_permit")
+    urban = login("ht_urban")
+    ok(client.post(f"/api/v1/tasks/{sign}/claim", headers=urban))
+    notice = {"items": [{"kind": "field", "code": "signboard_text", "reason": "招牌文字不清"}]}
+    ok(client.post(f"/api/v1/tasks/{sign}/return", json=notice, headers=urban))
+    return number, ok(client.get(f"/api/v1/cases/{number}", headers=agent))
+
+
+def test_after_acceptance_commitments_and_materials_are_locked(client: TestClient, login: Any, db: Session) -> None:
+    agent = login(AGENT)
+    number, case = _returned(client, login)
+    assert case["status"] == "correction_requested"
+    body = {"commitments": ["food_business_permit"]}
+    refused(db, lambda: client.put(f"/api/v1/cases/{number}", json=body, headers=agent), 409, "commitments_locked")
+    material = case["materials"][0]["id"]
+    path = f"/api/v1/cases/{number}/materials/{material}"
+    refused(db, lambda: client.delete(path, headers=agent), 409, "material_locked")
+
+
+def test_shortfall_can_be_supplied_while_a_department_correction_is_open(client: TestClient, login: Any) -> None:
+    agent = login(AGENT)
+    number, case = _returned(client, login, shortfall=True)
+    assert case["status"] == "correction_requested" and case["shortfall"]["supplied_on"] is None
+    ok(upload(client, agent, number, "lease_contract"), 201)
+    case = ok(client.get(f"/api/v1/cases/{number}", headers=agent))
+    assert case["shortfall"]["supplied_on"] is not None
+
+
+def test_no_upload_to_a_withdrawn_case(client: TestClient, login: Any, db: Session) -> None:
+    agent, clerk = login(AGENT), login("ht_clerk")
+    number = submitted(client, agent, skip=("lease_contract",))
+    body = {"materials": ["lease_contract"], "due_days": 5, "commitment": "承诺按期补齐"}
+    ok(client.post(f"/api/v1/cases/{number}/accept-with-shortfall", json=body, headers=clerk))
+    ok(client.post(f"/api/v1/cases/{number}/withdraw", headers=agent))
+    refused(db, lambda: upload(client, agent, number, "lease_contract"), 409, "illegal_transition")
+
+
+def test_not_a_number_is_refused(client: TestClient, login: Any, db: Session) -> None:
+    agent = login(AGENT)
+    number = draft(client, agent)["number"]
+    content = '{"form": {"premises_area": NaN}}'
+    headers = {**agent, "content-type": "application/json"}
+    refused(db, lambda: client.put(f"/api/v1/cases/{number}", content=content, headers=headers), 422, "form_invalid")

@@ -34,6 +34,12 @@ from onething.kit.settings import get_settings
 from onething.kit.web import SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["办件"])
+# Personal documents: downloaded, never sniffed into something else, never kept by a shared cache.
+FILE_HEADERS = {
+    "Content-Disposition": "attachment",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "private, no-store",
+}
 IdempotencyKey = Annotated[
     str | None,
     Header(alias="Idempotency-Key", max_length=100, description="重试同一请求时带相同的值，不会重复创建或提交"),
@@ -103,7 +109,7 @@ def remove_material(number: str, material_id: int, principal: PrincipalDep, sess
 @router.get("/cases/{number}/materials/{material_id}/file")
 def material_file(number: str, material_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
     row, data = intake.file_of(session, principal, number, material_id)
-    return Response(data, media_type=row.content_type or "application/octet-stream")
+    return Response(data, media_type=row.content_type or "application/octet-stream", headers=FILE_HEADERS)
 
 
 @router.post("/cases/{number}/submit", response_model=CaseDetail)

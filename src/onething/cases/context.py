@@ -46,7 +46,12 @@ def is_applicant(principal: Principal, case: Case) -> bool:
     return (
         (principal.id_number is not None and case.applicant_id_number == principal.id_number)
         or (case.applicant_credit_code is not None and case.applicant_credit_code in principal.enterprises)
-        or (principal.user_id is not None and case.created_by == principal.user_id)
+        # Whoever keyed it in acts for the applicant; a clerk (window, 帮代办) only until it is submitted.
+        or (
+            principal.user_id is not None
+            and case.created_by == principal.user_id
+            and (case.channel not in ("window", "helper") or case.status == "draft")
+        )
     )
 
 

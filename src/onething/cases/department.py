@@ -8,6 +8,7 @@ two parallel approvals at the same instant, are serialised, and the loser finds 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
@@ -85,13 +86,21 @@ def refresh_deadline(session: Session, case: Case, tasks: Sequence[Task] | None 
     """The case's promised deadline: the latest deadline over its approvals — decided ones as they
     stood, open ones projected (a stopped clock pushes its own on). Cancelled ones hold nothing up."""
     tasks = tasks if tasks is not None else repo.tasks_of(session, case.id)
+    found = projected_deadline(session, tasks)
+    if found is not None:
+        case.deadline = found
+
+
+def projected_deadline(session: Session, tasks: Sequence[Task]) -> dt.date | None:
+    """The case's deadline as of today (a running stop pushes it on day by day), or None once all
+    is decided. Read views use it as it is; ``refresh_deadline`` stores it on each change."""
     approvals = [t for t in tasks if t.kind == "approval"]
     if not any(t.status in OPEN_TASK for t in approvals):
-        return
+        return None
     counted = frozenset(t.item_code for t in approvals if t.status not in (TaskStatus.cancelled, TaskStatus.revoked))
     clocks = {t.item_code: Clock(t.promised_days, t.dispatched_on, t.deadline, t.clock_stopped_on) for t in approvals}
     found = projected(calendar(session), clocks, {t.item_code: t.after for t in approvals}, clock.today(), counted)
-    case.deadline = max(found.values())
+    return max(found.values())
 
 
 def _locked(session: Session, principal: Principal, task_id: int) -> tuple[Case, Task, list[Task]]:
@@ -223,6 +232,7 @@ def _settle(session: Session, principal: Principal, case: Case, tasks: Sequence[
         return
     move = case_move(case.status, "conclude", Actor.system)
     before, case.status = case.status, CaseStatus.concluded
+    case.correction = None  # nothing is left for the applicant to correct
     case.outcome, case.concluded_at = result, utcnow()
     held = bool(case.shortfall and not case.shortfall.get("supplied_on"))
     comment = "容缺材料补齐前，审批结果暂缓发放" if held else None
@@ -248,6 +258,7 @@ def return_to_window(session: Session, principal: Principal, task_id: int, body:
         return task
     move = case_move(case.status, "task_returned", Actor.system)
     before, case.status = case.status, CaseStatus.correction_requested
+    case.submit_key = None
     case.correction = {
         "stage": "task",
         "items": items,

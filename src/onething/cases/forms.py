@@ -6,6 +6,7 @@ Pure: the base-library records and licenses come in as plain mappings, the guide
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -145,7 +146,10 @@ def validate(
     labels = {code: f.label for code, f in fields(form).items()}
     checker = jsonschema.Draft202012Validator(schema, format_checker=format_checker())
     problems: dict[str, Problem] = {}
-    for error in checker.iter_errors(dict(data)):
+    for code, value in data.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            problems[code] = Problem(code, f"「{labels.get(code, code)}」应填写有效的数字")
+    for error in checker.iter_errors({k: v for k, v in data.items() if k not in problems}):
         for p in _problems(error, labels):
             problems.setdefault(p.field, p)  # one message per field: the first rule it breaks
     order = list(labels)

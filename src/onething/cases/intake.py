@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onething.cases import forms
@@ -13,6 +14,7 @@ from onething.cases.context import (
     case_event,
     case_guide,
     find_case,
+    is_applicant,
     require_applicant,
     route,
     task_event,
@@ -70,7 +72,7 @@ def create_draft(session: Session, principal: Principal, body: CaseCreate, key: 
     _merge_form(guide, form, sources, body.form)
     day = clock.today()
     case = Case(
-        number=f"{region[:6]}{day:%Y%m%d}{repo.next_number(session, region[:6], f'{day:%Y%m%d}'):06d}",
+        number="",
         thing_code=thing.code,
         thing_name=thing.spec.name,
         catalog_version=catalog.version or 0,
@@ -89,8 +91,16 @@ def create_draft(session: Session, principal: Principal, body: CaseCreate, key: 
         promised_days=guide.promised_days,
         idempotency_key=key,
     )
-    repo.add(session, case)
-    session.flush()
+    try:
+        with session.begin_nested():  # a racing request with the same key: return its case instead
+            case.number = _number(session, region, day)
+            repo.add(session, case)
+            session.flush()
+    except IntegrityError:
+        raced = repo.case_by_key(session, principal.user_id, key) if key else None
+        if raced is None:
+            raise
+        return raced
     case_event(session, case, principal, CASE_TRANSITIONS["create"], None)
     if person is not None and person.id_number != principal.id_number:
         # A clerk serving someone: the library record behind the pre-filled form is a logged read.
@@ -105,6 +115,10 @@ def create_draft(session: Session, principal: Principal, body: CaseCreate, key: 
             reason="办件自动填充",
         )
     return case
+
+
+def _number(session: Session, region: str, day: Any) -> str:
+    return f"{region[:6]}{day:%Y%m%d}{repo.next_number(session, region[:6], f'{day:%Y%m%d}'):06d}"
 
 
 def _applicant(session: Session, principal: Principal, body: CaseCreate) -> tuple[Person | None, Enterprise | None]:
@@ -217,6 +231,8 @@ def update_draft(session: Session, principal: Principal, number: str, body: Case
         _merge_form(guide, form, sources, body.form)
         case.form, case.sources = form, sources
     if body.commitments is not None:
+        if case.accepted_at is not None and sorted(set(body.commitments)) != sorted(case.commitments):
+            raise Conflict("受理后不能变更告知承诺事项", field="commitments", code="commitments_locked")
         allowed = set(forms.committable(guide))
         wrong = [c for c in body.commitments if c not in allowed]
         if wrong:
@@ -238,6 +254,8 @@ def add_material(
         raise ValidationFailed(f"本办件不需要提交材料 {material_code}", field="material", code="unknown_material")
     shortfall_open = bool(case.shortfall and not case.shortfall.get("supplied_on"))
     editable = case.status in (CaseStatus.draft, CaseStatus.correction_requested)
+    if not editable and shortfall_open:
+        case_move(case.status, "supply_shortfall", Actor.applicant)  # never on a withdrawn or closed case
     if not editable and not (shortfall_open and material_code in (case.shortfall or {}).get("materials", [])):
         raise Conflict(
             f"办件当前状态为「{_status_name(case.status)}」，不能再上传材料",
@@ -277,6 +295,9 @@ def _check_shortfall(session: Session, principal: Principal, case: Case) -> None
 def remove_material(session: Session, principal: Principal, number: str, material_id: int) -> None:
     case = find_case(session, principal, number, lock=True)
     case_move(case.status, "save", require_applicant(principal, case))
+    if case.accepted_at is not None:
+        # Accepted materials are the record the departments decide on: a correction adds new versions.
+        raise Conflict("受理后不能删除已提交的材料，请上传更正后的材料", field="material_id", code="material_locked")
     row = repo.material(session, case.id, material_id)
     if row is None:
         raise NotFound("没有这份材料", field="material_id", code="material_not_found")
@@ -288,6 +309,17 @@ def file_of(session: Session, principal: Principal, number: str, material_id: in
     row = repo.material(session, case.id, material_id)
     if row is None or row.digest is None:
         raise NotFound("没有这份材料", field="material_id", code="material_not_found")
+    if not is_applicant(principal, case):
+        record(
+            session,
+            principal,
+            "case.material.read",
+            "case_material",
+            row.id,
+            region_code=case.region_code,
+            case_number=case.number,
+            detail={"material": row.material_code},
+        )
     return row, files.file_store().get(row.digest)
 
 

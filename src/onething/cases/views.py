@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from onething.cases import forms
 from onething.cases import repository as repo
-from onething.cases.context import case_guide, find_case
+from onething.cases.context import case_guide, find_case, is_applicant
 from onething.cases.deadlines import remaining
+from onething.cases.department import projected_deadline
 from onething.cases.intake import problems
 from onething.cases.schemas import (
     CaseDetail,
@@ -35,6 +36,7 @@ from onething.cases.workflow import (
 )
 from onething.catalog.holidays import calendar
 from onething.guide.model import FormField
+from onething.identity.audit import record
 from onething.identity.principal import Principal
 from onething.kit import clock
 from onething.kit.calendar import WorkCalendar
@@ -213,8 +215,15 @@ def case_detail(session: Session, principal: Principal, number: str) -> CaseDeta
         for g in guide.form
     ]
     orgs = repo.org_names(session, [case.receiving_org_id] if case.receiving_org_id else [])
+    row = case_row(case, cal, today)
+    live = projected_deadline(session, tasks) if case.status in ACTIVE else None
+    if live is not None and live != case.deadline:  # a stopped clock moves it on until restarted
+        row = row.model_copy(update={"deadline": live, "remaining_working_days": remaining(cal, live, today, None)})
+    if not is_applicant(principal, case):
+        # Staff see the applicant's full details here: every look is on the record.
+        record(session, principal, "case.read", "case", case.id, region_code=case.region_code, case_number=case.number)
     return CaseDetail(
-        **case_row(case, cal, today).model_dump(),
+        **row.model_dump(),
         catalog_version=case.catalog_version,
         answers=case.answers,
         form=form,
@@ -272,6 +281,7 @@ def task_detail(session: Session, principal: Principal, task_id: int) -> TaskDet
     _, guide = case_guide(session, case)
     cal, today = calendar(session), clock.today()
     [row] = _tasks_out(session, [task], {case.id: case})
+    record(session, principal, "task.read", "task", task.id, region_code=case.region_code, case_number=case.number)
     fields = [_field_out(f, case) for g in guide.form for f in g.fields if task.item_code in f.items]
     needed = {m.code: m.name for m in guide.materials if task.item_code in m.items}
     materials = [_material_out(m, needed) for m in repo.materials_of(session, case.id) if m.material_code in needed]

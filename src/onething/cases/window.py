@@ -120,6 +120,7 @@ def request_correction(session: Session, principal: Principal, number: str, body
         label = fields[item.code].label if item.kind == "field" else materials[item.code]
         items.append({**item.model_dump(), "name": label})
     before, case.status = case.status, t.target or case.status
+    case.submit_key = None  # the resubmission is a new submission
     case.correction = {
         "stage": "window",
         "items": items,

@@ -109,8 +109,15 @@ CASE_TRANSITIONS: Mapping[str, Transition] = {
         _t("task_returned", "部门退回补正", (S.accepted, S.processing), S.correction_requested, Actor.system),
         _t("correction_supplied", "补正后继续办理", (S.correction_requested,), S.processing, Actor.applicant),
         _t("correction_extended", "部门追加补正内容", (S.correction_requested,), None, Actor.system),
-        _t("supply_shortfall", "补齐容缺材料", (S.accepted, S.processing, S.concluded), None, Actor.applicant),
-        _t("conclude", "办结", (S.accepted, S.processing), S.concluded, Actor.system),
+        _t(
+            "supply_shortfall",
+            "补齐容缺材料",
+            (S.accepted, S.processing, S.correction_requested, S.concluded),
+            None,
+            Actor.applicant,
+        ),
+        # From correction_requested too: a failed verification can decide the last open task meanwhile.
+        _t("conclude", "办结", (S.accepted, S.processing, S.correction_requested), S.concluded, Actor.system),
         _t("deliver", "出件", (S.concluded,), S.delivered, Actor.clerk),
         _t("close", "归档", (S.delivered,), S.closed, Actor.clerk, Actor.applicant, Actor.system),
         _t("result_revoked", "核查不通过，撤销审批结果", (S.concluded, S.delivered, S.closed), None, Actor.system),

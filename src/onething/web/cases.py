@@ -6,15 +6,18 @@ error next to the form. A refused action rolls back, so a page never half-applie
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError as PydanticError
 from sqlalchemy.orm import Session
 
 from onething.cases import department, intake, views, window
+from onething.cases.api import FILE_HEADERS
 from onething.cases.context import is_applicant, is_clerk
 from onething.cases.schemas import (
     AcceptIn,
@@ -83,7 +86,7 @@ def _act(
         return _login(request)
     try:
         require_csrf(request, csrf)
-        action()
+        _checked(action)
     except AppError as exc:
         session.rollback()
         return _case_page(request, session, principal, number, exc)
@@ -131,6 +134,16 @@ def case_page(number: str, request: Request, principal: PrincipalDep, session: S
     return _case_page(request, session, principal, number)
 
 
+def _checked(action: Callable[[], Any]) -> Any:
+    """Form text that does not fit a request model is the user's mistake (422), not a crash."""
+    try:
+        return action()
+    except PydanticError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first.get("loc", ())) or None
+        raise ValidationFailed(f"填写的内容不符合要求（{field or '表单'}）：长度或格式不对", field=field) from None
+
+
 def _typed(field: dict[str, Any], values: list[str]) -> Any:
     """A form post's text in the field's JSON type; the services' validation says what is wrong."""
     raw = values[0].strip() if values else ""
@@ -145,7 +158,10 @@ def _typed(field: dict[str, Any], values: list[str]) -> Any:
         if kind == "integer":
             return int(raw)
         if kind in ("decimal", "area", "money"):
-            return float(raw)
+            number = float(raw)
+            if not math.isfinite(number):
+                raise ValueError(raw)
+            return number
     except ValueError:
         raise ValidationFailed(
             f"「{field['label']}」应填写数字", field=f"form.{field['code']}", code="form_invalid"
@@ -195,7 +211,7 @@ def material_file(
     if not principal.authenticated:
         return _login(request)
     row, data = intake.file_of(session, principal, number, material_id)
-    return Response(data, media_type=row.content_type or "application/octet-stream")
+    return Response(data, media_type=row.content_type or "application/octet-stream", headers=FILE_HEADERS)
 
 
 @router.post("/cases/{number}/materials/{material_id}/remove")
@@ -284,10 +300,12 @@ async def accept_with_shortfall(
     form = await request.form()
 
     def act() -> None:
-        days = str(form.get("due_days") or "0")
+        days = str(form.get("due_days") or "").strip()
+        if not days.isdigit() or not 1 <= int(days) <= 60:
+            raise ValidationFailed("补齐期限应为 1 到 60 个工作日", field="due_days")
         body = ShortfallIn(
             materials=[str(m) for m in form.getlist("materials")] or ["-"],
-            due_days=int(days) if days.isdigit() and 0 < int(days) <= 60 else 5,
+            due_days=int(days),
             commitment=str(form.get("commitment") or "申请人承诺在期限内补齐容缺材料"),
         )
         window.accept_with_shortfall(session, principal, number, body)
@@ -418,7 +436,7 @@ async def task_action(
         require_csrf(request, str(form.get("csrf_token") or ""))
         if action not in actions:
             raise ValidationFailed(f"未知的操作：{action}", field="action")
-        actions[action]()
+        _checked(actions[action])
     except AppError as exc:
         session.rollback()
         return _task_page(request, session, principal, task_id, exc)
