@@ -30,6 +30,7 @@ def test_restaurant_journey(client: TestClient, login: Any, db: Session, monkeyp
     assert fields["enterprise_name"]["value"] == "株洲市荷塘区敏记餐饮有限公司"
     assert fields["enterprise_name"]["source_name"] == "法人基础信息库"
     assert fields["legal_representative_name"]["value"] == "赵敏"
+    assert fields["agent_name"]["value"] == "王磊" and fields["agent_name"]["source"] == "population"  # the agent
     assert fields["food_safety_officer_name"]["source"] == "applicant"  # not held anywhere: typed in
     # The business licence is not produced in this bundle: it may be referenced as an e-license.
     licence = next(m for m in detail["needed_materials"] if m["code"] == "business_license")

@@ -69,6 +69,8 @@ def create_draft(session: Session, principal: Principal, body: CaseCreate, key: 
     filled = forms.autofill(guide.form, _person_data(person), _enterprise_data(enterprise), licenses={})
     form = {code: f.value for code, f in filled.items()}
     sources = {code: f.source for code, f in filled.items()}
+    if enterprise is not None and principal.id_number:
+        _fill_agent(session, principal, guide, form, sources)
     _merge_form(guide, form, sources, body.form)
     day = clock.today()
     case = Case(
@@ -115,6 +117,19 @@ def create_draft(session: Session, principal: Principal, body: CaseCreate, key: 
             reason="办件自动填充",
         )
     return case
+
+
+def _fill_agent(
+    session: Session, principal: Principal, guide: Guide, form: dict[str, Any], sources: dict[str, Any]
+) -> None:
+    """An agent applying for an enterprise: the 经办人 fields are the agent's own library record."""
+    me = sharing_repo.person_by_id_number(session, principal, principal.id_number or "")
+    if me is None:
+        return
+    known = forms.fields(guide.form)
+    for code, value in (("agent_name", me.name), ("agent_id_number", me.id_number), ("agent_mobile", me.phone)):
+        if code in known and value:
+            form[code], sources[code] = value, "population"
 
 
 def _number(session: Session, region: str, day: Any) -> str:
