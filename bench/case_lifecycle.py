@@ -76,9 +76,7 @@ def _worker(url: str, seconds: float, seed: int, out: Any) -> None:
             intake.submit(s, people.agent, number)
         with session_scope(engine) as s:
             window.accept(s, people.clerk, number, AcceptIn())
-            case = views.repo.case_by_number(s, people.clerk, number)
-            assert case is not None
-            tasks = [(t.id, t.org_id) for t in views.repo.tasks_of(s, case.id)]
+            tasks = [(t.id, t.org_id) for t in views.tasks_of_case(s, people.clerk, number)]
         for task_id, org in tasks:
             with session_scope(engine) as s:
                 department.claim(s, people.approvers[org], task_id, ClaimIn())

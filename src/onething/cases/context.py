@@ -71,6 +71,22 @@ def require_clerk(principal: Principal, case: Case) -> Actor:
     return Actor.clerk
 
 
+def _event(
+    principal: Principal, t: Transition, before: str | None, comment: str | None, detail: dict[str, Any] | None
+) -> dict[str, Any]:
+    """What every case and task event records: who, what, when, from which state to which."""
+    return {
+        "at": utcnow(),
+        "actor_id": principal.user_id,
+        "actor_name": principal.name if principal.authenticated else "系统",
+        "action": t.action,
+        "from_status": before,
+        "to_status": t.target or before,
+        "comment": comment,
+        "detail": detail,
+    }
+
+
 def case_event(
     session: Session,
     case: Case,
@@ -80,20 +96,7 @@ def case_event(
     comment: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    repo.add(
-        session,
-        CaseEvent(
-            case_id=case.id,
-            at=utcnow(),
-            actor_id=principal.user_id,
-            actor_name=principal.name if principal.authenticated else "系统",
-            action=t.action,
-            from_status=before,
-            to_status=t.target or before,
-            comment=comment,
-            detail=detail,
-        ),
-    )
+    repo.add(session, CaseEvent(case_id=case.id, **_event(principal, t, before, comment, detail)))
 
 
 def task_event(
@@ -105,21 +108,8 @@ def task_event(
     comment: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    repo.add(
-        session,
-        TaskEvent(
-            task_id=task.id,
-            case_id=task.case_id,
-            at=utcnow(),
-            actor_id=principal.user_id,
-            actor_name=principal.name if principal.authenticated else "系统",
-            action=t.action,
-            from_status=before,
-            to_status=t.target or before,
-            comment=comment,
-            detail=detail,
-        ),
-    )
+    event = _event(principal, t, before, comment, detail)
+    repo.add(session, TaskEvent(task_id=task.id, case_id=task.case_id, **event))
 
 
 SYSTEM = Principal(name="系统", kind="system")

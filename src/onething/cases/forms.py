@@ -190,12 +190,14 @@ def _problem(error: jsonschema.ValidationError, labels: Mapping[str, str]) -> Pr
     return Problem(code, f"「{label}」{messages.get(str(kind), '填写不正确')}")
 
 
-def raise_problems(problems: Sequence[Problem], prefix: str = "form") -> None:
+def raise_problems(problems: Sequence[Problem], code: str = "form_invalid") -> None:
+    """The first problem, with how many there are; its field is ``form.<code>`` or ``materials.<code>``."""
     if not problems:
         return
     first = problems[0]
     more = f"（共 {len(problems)} 处需要修改）" if len(problems) > 1 else ""
-    raise ValidationFailed(first.message + more, field=f"{prefix}.{first.field}", code="form_invalid")
+    field = first.field if first.field.startswith("materials.") else f"form.{first.field}"
+    raise ValidationFailed(first.message + more, field=field, code=code)
 
 
 def produced_in_bundle(guide: Guide) -> set[str]:

@@ -20,6 +20,7 @@ from onething.cases.context import (
     task_event,
 )
 from onething.cases.deadlines import restarted
+from onething.cases.department import refresh_deadline
 from onething.cases.schemas import CaseCreate, CaseUpdate
 from onething.cases.workflow import (
     CASE_STATUS_NAMES,
@@ -338,10 +339,12 @@ def file_of(session: Session, principal: Principal, number: str, material_id: in
     return row, files.file_store().get(row.digest)
 
 
-def problems(session: Session, case: Case, guide: Guide) -> list[forms.Problem]:
-    """What stands between the case and submission: the form, then every key material not provided."""
+def problems(session: Session, case: Case, guide: Guide, have: set[str] | None = None) -> list[forms.Problem]:
+    """What stands between the case and submission: the form, then every key material not provided
+    (``have``: the material codes provided, when the caller has read them already)."""
     found = forms.validate(guide.form, case.form, complete=True, optional=forms.produced_in_bundle(guide))
-    have = {m.material_code for m in repo.materials_of(session, case.id)}
+    if have is None:
+        have = {m.material_code for m in repo.materials_of(session, case.id)}
     for m in forms.to_upload(guide, case.commitments):
         if m.necessity == "key" and m.code not in have:
             found.append(forms.Problem(f"materials.{m.code}", f"请上传「{m.name}」"))
@@ -357,15 +360,13 @@ def submit(session: Session, principal: Principal, number: str, key: str | None 
     stage = (case.correction or {}).get("stage")
     action = "submit" if before == CaseStatus.draft else "correction_supplied" if stage == "task" else "resubmit"
     t = case_move(before, action, actor)
-    catalog, guide = case_guide(session, case)
     if before == CaseStatus.draft:
         catalog = active_catalog(session)  # pinned at submission
-        guide = generate(catalog, case.thing_code, case.answers, case.region_code[:6])
         case.catalog_version = catalog.version or case.catalog_version
+    catalog, guide = case_guide(session, case)
+    if before == CaseStatus.draft:
         case.promised_days = guide.promised_days
-    found = problems(session, case, guide)
-    if found:
-        _raise(found)
+    forms.raise_problems(problems(session, case, guide), code="incomplete")
     route(session, catalog, guide, case.region_code)  # unroutable: refused now, not at the window
     if case.receiving_org_id is None:
         _receive(session, principal, case, catalog)
@@ -379,13 +380,6 @@ def submit(session: Session, principal: Principal, number: str, key: str | None 
         _restart_returned(session, principal, case)
     case_event(session, case, principal, t, before, detail={"correction": notice} if notice else None)
     return case
-
-
-def _raise(found: list[forms.Problem]) -> None:
-    first = found[0]
-    more = f"（共 {len(found)} 处需要修改）" if len(found) > 1 else ""
-    field = first.field if first.field.startswith("materials.") else f"form.{first.field}"
-    raise ValidationFailed(first.message + more, field=field, code="incomplete")
 
 
 def _receive(session: Session, principal: Principal, case: Case, catalog: Catalog) -> None:
@@ -415,8 +409,6 @@ def _restart_returned(session: Session, principal: Principal, case: Case) -> Non
         task.clock_stopped_on = None
         before, task.status = task.status, t.target or task.status
         task_event(session, task, principal, t, before)
-    from onething.cases.department import refresh_deadline
-
     refresh_deadline(session, case)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from onething.cases import forms
 from onething.cases import repository as repo
-from onething.cases.context import case_guide, find_case, is_applicant
+from onething.cases.context import case_guide, find_case, is_applicant, is_clerk
 from onething.cases.deadlines import remaining
 from onething.cases.department import projected_deadline
 from onething.cases.intake import problems
@@ -250,10 +250,21 @@ def case_detail(session: Session, principal: Principal, number: str) -> CaseDeta
         delivery=case.delivery,
         receiving_org=orgs.get(case.receiving_org_id) if case.receiving_org_id else None,
         timeline=timeline(session, case.id, tasks),
-        problems=[{"field": p.field, "message": p.message} for p in problems(session, case, guide)]
+        problems=[{"field": p.field, "message": p.message} for p in problems(session, case, guide, have)]
         if case.status in (CaseStatus.draft, CaseStatus.correction_requested)
         else [],
     )
+
+
+def roles(session: Session, principal: Principal, number: str) -> tuple[bool, bool]:
+    """Whether the principal is this case's applicant, and whether its receiving clerk."""
+    case = find_case(session, principal, number)
+    return is_applicant(principal, case), is_clerk(principal, case)
+
+
+def tasks_of_case(session: Session, principal: Principal, number: str) -> Sequence[Task]:
+    """A readable case's tasks, as rows (for drivers such as the demo and the benchmark)."""
+    return repo.tasks_of(session, find_case(session, principal, number).id)
 
 
 def inbox(session: Session, principal: Principal, state: str | None, after: int | None, limit: int) -> Page[TaskOut]:

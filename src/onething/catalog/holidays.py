@@ -8,7 +8,6 @@ the ones an administrator set: a person's correction outlives the next catalog v
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 from onething.catalog import repository, spec
 from onething.kit.calendar import WorkCalendar, build_calendar
 from onething.kit.errors import ValidationFailed
+from onething.kit.memo import Fresh
 from onething.kit.settings import get_settings
 from onething.models import HolidayDay, HolidayYear
 
@@ -25,22 +25,20 @@ FROM_ADMIN = "admin"
 
 # Every deadline reads the calendar; the table changes a few times a year. A process trusts what it
 # read for ``catalog_check_seconds`` (like the catalog version), and forgets it at once on its own edits.
-_calendars: dict[str, tuple[float, WorkCalendar]] = {}
+_calendars: Fresh[str, WorkCalendar] = Fresh(lambda: get_settings().catalog_check_seconds)
 
 
 def calendar(session: Session) -> WorkCalendar:
     key = session.get_bind().engine.url.render_as_string(hide_password=True)
-    ttl = get_settings().catalog_check_seconds
     known = _calendars.get(key)
-    if known is not None and time.monotonic() - known[0] < ttl:
-        return known[1]
+    if known is not None:
+        return known
     built = build_calendar(
         repository.holiday_overrides(session),
         repository.complete_holiday_years(session),
         get_settings().calendar_fallback,
     )
-    if ttl > 0:
-        _calendars[key] = (time.monotonic(), built)
+    _calendars.put(key, built)
     return built
 
 

@@ -6,7 +6,6 @@ The compiled catalog of a version never changes, so each process keeps the ones 
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from onething.catalog.model import Catalog
 from onething.catalog.source import Located, Problem, SourceSet, read_sources
 from onething.catalog.validate import build_catalog
 from onething.kit.errors import AppError, Conflict, NotFound, ServiceUnavailable
-from onething.kit.memo import OnceMap
+from onething.kit.memo import Fresh, OnceMap
 from onething.kit.settings import get_settings
 from onething.models import CatalogEntry, CatalogVersion
 
@@ -129,7 +128,12 @@ _MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-_latest: dict[str, tuple[float, tuple[int, str]]] = {}  # database URL -> (checked at, (number, digest))
+def _check_seconds() -> float:
+    return get_settings().catalog_check_seconds
+
+
+_latest: Fresh[str, tuple[int, str]] = Fresh(_check_seconds)  # database URL -> (number, digest)
+_digests: Fresh[tuple[str, int], str] = Fresh(_check_seconds)  # (database URL, number) -> digest
 
 
 def active_catalog(session: Session) -> Catalog:
@@ -145,10 +149,7 @@ def _database(session: Session) -> str:
 
 def _trusted_key(session: Session) -> tuple[int, str] | None:
     """The active version as this process last read it, if within ``catalog_check_seconds``."""
-    known = _latest.get(_database(session))
-    if known is None or time.monotonic() - known[0] >= get_settings().catalog_check_seconds:
-        return None
-    return known[1]
+    return _latest.get(_database(session))
 
 
 def known_catalog(session: Session) -> Catalog | None:
@@ -166,8 +167,8 @@ def _latest_key(session: Session) -> tuple[int, str] | None:
     if key is not None:
         return key
     latest = repository.latest_key(session)
-    if latest is not None and get_settings().catalog_check_seconds > 0:
-        _latest[_database(session)] = (time.monotonic(), latest)
+    if latest is not None:
+        _latest.put(_database(session), latest)
     return latest
 
 
@@ -175,18 +176,14 @@ def catalog_version(session: Session, number: int) -> Catalog:
     """A stored version (cases read the one they were submitted under). Its digest is trusted for
     ``catalog_check_seconds`` like the active version's, so a case's steps cost no catalog query."""
     key = (_database(session), number)
-    known = _digests.get(key)
-    if known is not None and time.monotonic() - known[0] < get_settings().catalog_check_seconds:
-        return _cached(session, number, known[1])
+    digest = _digests.get(key)
+    if digest is not None:
+        return _cached(session, number, digest)
     version = repository.version_by_number(session, number)
     if version is None:
         raise NotFound(f"目录版本 {number} 不存在", field="version", code="catalog_version_not_found")
-    if get_settings().catalog_check_seconds > 0:
-        _digests[key] = (time.monotonic(), version.digest)
+    _digests.put(key, version.digest)
     return _cached(session, version.number, version.digest)
-
-
-_digests: dict[tuple[str, int], tuple[float, str]] = {}
 
 
 def _cached(session: Session, number: int, digest: str) -> Catalog:

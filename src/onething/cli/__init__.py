@@ -306,10 +306,21 @@ def demo_seed() -> None:
     out.print(f"演示账号新增 {accounts.users} 个；账号列表见 README（密码均为 Demo@2026）。")
 
 
+def _progress() -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+
+
 def _fill(kind: str, count: int, seed: int) -> None:
     import time
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from onething.demo.libraries import add_enterprises, add_people
     from onething.kit.db import session_scope
@@ -318,14 +329,7 @@ def _fill(kind: str, count: int, seed: int) -> None:
     label = "人口库" if kind == "people" else "法人库"
     started = time.perf_counter()
     with (
-        Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-        ) as bar,
+        _progress() as bar,
         session_scope(_engine()) as session,
     ):
         task = bar.add_task(f"生成{label}", total=count)
@@ -369,8 +373,6 @@ def _drive_cases(count: int, seed: int, start: str | None, paths: list[str] | No
     import random
     import time
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
     from onething.demo.cases import cast, drive
     from onething.kit import clock
     from onething.kit.db import session_scope
@@ -383,14 +385,7 @@ def _drive_cases(count: int, seed: int, start: str | None, paths: list[str] | No
             _fail("--start 应为日期，格式 YYYY-MM-DD")
     started = time.perf_counter()
     with (
-        Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-        ) as bar,
+        _progress() as bar,
         session_scope(_engine()) as session,
         clock.pinned(day) if day else contextlib.nullcontext(),
     ):

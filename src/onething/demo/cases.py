@@ -219,11 +219,9 @@ def run_case(session: Session, people: Cast, path: str, rng: random.Random, seed
 
 def decide_all(session: Session, people: Cast, number: str, path: str) -> None:
     """Every department claims and decides its task; dependants dispatched by approvals follow."""
-    case_id = views.repo.case_by_number(session, people.agent, number)
-    assert case_id is not None
     rejected = False
     while True:
-        open_tasks = _open_tasks(session, case_id.id)
+        open_tasks = _open_tasks(session, people.agent, number)
         if not open_tasks:
             return
         for task in open_tasks:
@@ -241,5 +239,6 @@ def decide_all(session: Session, people: Cast, number: str, path: str) -> None:
                 department.approve(session, who, task.id, DecisionIn(opinion="材料齐全，符合法定条件，准予许可"))
 
 
-def _open_tasks(session: Session, case_id: int) -> list[Task]:
-    return [t for t in views.repo.tasks_of(session, case_id) if t.kind == "approval" and t.status == TaskStatus.pending]
+def _open_tasks(session: Session, applicant: Principal, number: str) -> list[Task]:
+    tasks = views.tasks_of_case(session, applicant, number)
+    return [t for t in tasks if t.kind == "approval" and t.status == TaskStatus.pending]

@@ -7,6 +7,7 @@ it pay one dict look-up and no lock.
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections.abc import Callable, MutableMapping
 from typing import Generic, TypeVar
@@ -41,3 +42,25 @@ class OnceMap(Generic[K, V]):
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
+
+
+class Fresh(Generic[K, V]):
+    """Values a process may trust for ``seconds()`` after reading them from a source other processes
+    can change (the active catalog version, the holiday table). ``seconds() <= 0`` keeps nothing."""
+
+    def __init__(self, seconds: Callable[[], float]) -> None:
+        self._seconds = seconds
+        self._values: dict[K, tuple[float, V]] = {}
+
+    def get(self, key: K) -> V | None:
+        known = self._values.get(key)
+        if known is None or time.monotonic() - known[0] >= self._seconds():
+            return None
+        return known[1]
+
+    def put(self, key: K, value: V) -> None:
+        if self._seconds() > 0:
+            self._values[key] = (time.monotonic(), value)
+
+    def clear(self) -> None:
+        self._values.clear()

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from onething.cases import department, intake, views, window
 from onething.cases.api import FILE_HEADERS
-from onething.cases.context import is_applicant, is_clerk
 from onething.cases.schemas import (
     AcceptIn,
     CaseCreate,
@@ -57,15 +56,14 @@ def _case_page(
     request: Request, session: Session, principal: Principal, number: str, error: AppError | None = None
 ) -> HTMLResponse:
     detail = views.case_detail(session, principal, number)
-    case = views.repo.case_by_number(session, principal, number)
-    assert case is not None
+    applicant, clerk = views.roles(session, principal, number)
     return render(
         request,
         "cases/case.html",
         error.status if error else 200,
         case=detail,
-        applicant=is_applicant(principal, case),
-        clerk=is_clerk(principal, case),
+        applicant=applicant,
+        clerk=clerk,
         error=error,
         token=secrets.token_urlsafe(12),
         status_names=CASE_STATUS_NAMES,
@@ -109,14 +107,14 @@ async def apply(code: str, request: Request, principal: PrincipalDep, session: S
     form = await request.form()
     answers: dict[str, Any] = {}
     for key in form:
-        if key.startswith("a_"):
+        if key.startswith("a_"):  # a_<question>, a_<question>[] for a multiple choice
             values = [str(v) for v in form.getlist(key) if v]
-            answers[key[2:]] = values if len(values) > 1 or key.endswith("[]") else (values[0] if values else "")
+            answers[key[2:].removesuffix("[]")] = values if key.endswith("[]") else (values[0] if values else "")
     try:
         require_csrf(request, str(form.get("csrf_token") or ""))
         body = CaseCreate(
             thing=code,
-            answers={k.removesuffix("[]"): v for k, v in answers.items()},
+            answers=answers,
             enterprise=str(form.get("enterprise") or "") or None,
             channel="online",
         )
