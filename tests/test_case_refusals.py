@@ -3,6 +3,7 @@ database before and after."""
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Any
 
 from cases_support import AGENT, CREDIT_CODE, accepted, draft, ok, ready_draft, snapshot, submitted, task_id, upload
@@ -227,3 +228,82 @@ def test_not_a_number_is_refused(client: TestClient, login: Any, db: Session) ->
     content = '{"form": {"premises_area": NaN}}'
     headers = {**agent, "content-type": "application/json"}
     refused(db, lambda: client.put(f"/api/v1/cases/{number}", content=content, headers=headers), 422, "form_invalid")
+
+
+# --- uploads: several files at once, and bodies over the limit ---------------------------------------
+
+
+def batch(client: TestClient, headers: dict[str, str], number: str, parts: list[tuple[str, bytes]]) -> Any:
+    files = [("file", (f"{code}.png", data, "image/png")) for code, data in parts]
+    data = {"material": [code for code, _ in parts]}
+    return client.post(f"/api/v1/cases/{number}/materials/batch", data=data, files=files, headers=headers)
+
+
+def test_batch_upload_keeps_all_or_nothing(client: TestClient, login: Any, db: Session) -> None:
+    agent = login(AGENT)
+    detail = draft(client, agent)
+    number = detail["number"]
+    codes = [m["code"] for m in detail["needed_materials"] if m["exempt"] != "bundle"][:3]
+    assert len(codes) == 3
+    # One bad file (not an image at all) refuses the whole batch.
+    parts = [(codes[0], png(1)), (codes[1], b"MZ\x90\x00 not an image"), (codes[2], png(3))]
+    refused(db, lambda: batch(client, agent, number, parts), 422, "file_type")
+    refused(
+        db,
+        lambda: batch(client, agent, number, [(codes[0], png(1)), ("no_such_material", png(2))]),
+        422,
+        "unknown_material",
+        "material",
+    )
+    response = batch(client, agent, number, [(c, png(i)) for i, c in enumerate(codes)])
+    assert response.status_code == 201, response.text
+    assert [m["material"] for m in response.json()] == codes
+    after = ok(client.get(f"/api/v1/cases/{number}", headers=agent))
+    assert {m["material"] for m in after["materials"]} == set(codes)
+
+
+def test_body_over_the_limit_is_refused_before_it_is_read(
+    client: TestClient, login: Any, db: Session, monkeypatch: Any
+) -> None:
+    from onething.kit.bodylimit import BodyLimit
+
+    agent = login(AGENT)
+    number = draft(client, agent)["number"]
+    declared = 10 * 1024 * 1024 + 200 * 1024  # just over one file's limit, said by Content-Length
+    error = refused(
+        db,
+        lambda: upload(client, agent, number, "business_license_copy", b"\x89PNG" + b"0" * declared),
+        413,
+        "payload_too_large",
+        "file",
+    )
+    assert "MB" in error["message"]
+
+    # Without Content-Length (chunked), the bytes are counted as they arrive.
+    seen: list[int] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            seen.append(len(message.get("body", b"")))
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+        await send({"type": "http.response.start", "status": 400, "headers": []})
+        await send({"type": "http.response.body", "body": b"cut off"})
+
+    import asyncio
+
+    chunks = [{"type": "http.request", "body": b"x" * 600, "more_body": True} for _ in range(5)]
+    sent: list[MutableMapping[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return chunks.pop(0)
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/x", "headers": []}
+    asyncio.run(BodyLimit(app, lambda _path: 1000)(scope, receive, send))
+    assert sent[0]["status"] == 413
+    assert b"payload_too_large" in sent[1]["body"]
+    assert sum(seen) <= 1200 and len(chunks) == 3  # stopped reading after the limit

@@ -29,6 +29,7 @@ from onething.cases.schemas import (
 )
 from onething.identity.deps import PrincipalDep
 from onething.identity.principal import Principal
+from onething.kit.errors import ValidationFailed
 from onething.kit.pagination import PageOut
 from onething.kit.settings import get_settings
 from onething.kit.web import SessionDep
@@ -98,6 +99,24 @@ def upload_material(
     row = intake.add_material(session, principal, number, material, file.filename or "", data)
     session.flush()
     return next(m for m in views.case_detail(session, principal, number).materials if m.id == row.id)
+
+
+@router.post("/cases/{number}/materials/batch", response_model=list[MaterialOut], status_code=201)
+def upload_materials(
+    number: str,
+    principal: PrincipalDep,
+    session: SessionDep,
+    material: Annotated[list[str], Form()],
+    file: Annotated[list[UploadFile], File()],
+) -> Any:
+    """一次上传多份材料：material 与 file 按顺序一一对应；任何一份不合格则一份也不保存。"""
+    if len(material) != len(file):
+        raise ValidationFailed("材料编码与文件的数量不一致", field="material", code="mismatched_files")
+    limit = get_settings().upload_max_bytes + 1  # enough to tell a file is too large
+    uploads = [intake.Upload(m, f.filename or "", f.file.read(limit)) for m, f in zip(material, file, strict=True)]
+    ids = {row.id for row in intake.add_materials(session, principal, number, uploads)}
+    session.flush()
+    return [m for m in views.case_detail(session, principal, number).materials if m.id in ids]
 
 
 @router.delete("/cases/{number}/materials/{material_id}", status_code=204)

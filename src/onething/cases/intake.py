@@ -3,7 +3,8 @@ resubmission after a correction notice, withdrawal."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -47,6 +48,12 @@ from onething.models.base import utcnow
 from onething.sharing import repository as sharing_repo
 
 STAFF_CHANNELS = ("window", "helper")
+
+
+class Upload(NamedTuple):
+    material_code: str
+    filename: str
+    data: bytes
 
 
 def create_draft(session: Session, principal: Principal, body: CaseCreate, key: str | None = None) -> Case:
@@ -262,41 +269,65 @@ def update_draft(session: Session, principal: Principal, number: str, body: Case
 def add_material(
     session: Session, principal: Principal, number: str, material_code: str, filename: str, data: bytes
 ) -> CaseMaterial:
+    return add_materials(session, principal, number, [Upload(material_code, filename, data)])[0]
+
+
+def add_materials(session: Session, principal: Principal, number: str, uploads: Sequence[Upload]) -> list[CaseMaterial]:
+    """Store several files at once (the form's upload step): all are checked before any is kept."""
+    settings = get_settings()
+    if not uploads:
+        raise ValidationFailed("请选择要上传的文件", field="file", code="no_file")
+    if len(uploads) > settings.upload_batch_max_files:
+        limit = settings.upload_batch_max_files
+        raise ValidationFailed(f"一次最多上传 {limit} 个文件", field="file", code="too_many_files")
     case = find_case(session, principal, number, lock=True)
     require_applicant(principal, case)
     _, guide = case_guide(session, case)
     wanted = {m.code: m for m in forms.to_upload(guide, ())}
-    if material_code not in wanted:
-        raise ValidationFailed(f"本办件不需要提交材料 {material_code}", field="material", code="unknown_material")
     shortfall_open = bool(case.shortfall and not case.shortfall.get("supplied_on"))
     editable = case.status in (CaseStatus.draft, CaseStatus.correction_requested)
-    if not editable and shortfall_open:
-        case_move(case.status, "supply_shortfall", Actor.applicant)  # never on a withdrawn or closed case
-    if not editable and not (shortfall_open and material_code in (case.shortfall or {}).get("materials", [])):
-        raise Conflict(
-            f"办件当前状态为「{_status_name(case.status)}」，不能再上传材料",
-            field="status",
-            code="illegal_transition",
+    checked = []
+    for up in uploads:
+        if up.material_code not in wanted:
+            code = up.material_code
+            raise ValidationFailed(f"本办件不需要提交材料 {code}", field="material", code="unknown_material")
+        _check_open(case, up.material_code, editable=editable, shortfall_open=shortfall_open)
+        checked.append((up, files.check_upload(up.data, up.filename, settings.upload_max_bytes)))
+    store = files.file_store()
+    rows = [
+        CaseMaterial(
+            case_id=case.id,
+            material_code=up.material_code,
+            source="upload",
+            digest=store.put(up.data),
+            filename=up.filename,
+            content_type=content_type,
+            size=len(up.data),
+            uploaded_by=principal.user_id,
+            uploaded_at=utcnow(),
         )
-    settings = get_settings()
-    content_type = files.check_upload(data, filename, settings.upload_max_bytes)
-    digest = files.file_store().put(data)
-    row = CaseMaterial(
-        case_id=case.id,
-        material_code=material_code,
-        source="upload",
-        digest=digest,
-        filename=filename,
-        content_type=content_type,
-        size=len(data),
-        uploaded_by=principal.user_id,
-        uploaded_at=utcnow(),
-    )
-    repo.add(session, row)
+        for up, content_type in checked
+    ]
+    for row in rows:
+        repo.add(session, row)
     session.flush()
     if shortfall_open:
         _check_shortfall(session, principal, case)
-    return row
+    return rows
+
+
+def _check_open(case: Case, material_code: str, *, editable: bool, shortfall_open: bool) -> None:
+    if editable:
+        return
+    if shortfall_open:
+        case_move(case.status, "supply_shortfall", Actor.applicant)  # never on a withdrawn or closed case
+        if material_code in (case.shortfall or {}).get("materials", []):
+            return
+    raise Conflict(
+        f"办件当前状态为「{_status_name(case.status)}」，不能再上传材料",
+        field="status",
+        code="illegal_transition",
+    )
 
 
 def _check_shortfall(session: Session, principal: Principal, case: Case) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -23,10 +23,11 @@ from onething.guide import api as guide_api
 from onething.guide.prepared import prepared
 from onething.identity import api as identity_api
 from onething.identity.providers import configured_oidc
+from onething.kit.bodylimit import BodyLimit
 from onething.kit.db import engine_for, session_factory
 from onething.kit.errors import AppError
 from onething.kit.masking import install_log_masking
-from onething.kit.settings import get_settings
+from onething.kit.settings import Settings, get_settings
 from onething.kit.web import install_error_handlers
 from onething.sharing import api as sharing_api
 from onething.web import account, pages, system
@@ -66,7 +67,26 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(account.router)
     app.include_router(case_pages.router)
     app.include_router(pages.router)
+    app.add_middleware(BodyLimit, limit_for=body_limits(settings))
     return app
+
+
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def body_limits(settings: Settings) -> Callable[[str], int]:
+    """The largest body each kind of route may receive: one file, a batch of files, or anything else."""
+    one = settings.upload_max_bytes + MULTIPART_OVERHEAD
+    batch = settings.upload_max_bytes * settings.upload_batch_max_files + MULTIPART_OVERHEAD
+
+    def limit_for(path: str) -> int:
+        if path.endswith("/materials/batch"):
+            return batch
+        if path.endswith(("/materials", "/verify")):
+            return one
+        return settings.request_max_bytes
+
+    return limit_for
 
 
 def _warm_up(app: Any) -> None:
