@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 	$(BIN)/onething setup --demo
 
-run: setup
+run: system setup
 	$(BIN)/onething serve
 
 system:

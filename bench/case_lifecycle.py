@@ -32,6 +32,7 @@ def _prepare(url: str) -> None:
     from onething.demo.seed import seed_accounts, seed_orgs
     from onething.kit.db import make_engine, session_scope
     from onething.kit.migrate import upgrade
+    from onething.licenses.service import init_seals
 
     engine = make_engine(url)
     upgrade(engine)
@@ -40,6 +41,7 @@ def _prepare(url: str) -> None:
     with session_scope(engine) as session:
         seed_orgs(session, active_catalog(session))
         seed_accounts(session)
+        init_seals(session, active_catalog(session))
     engine.dispose()
 
 

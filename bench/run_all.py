@@ -15,6 +15,7 @@ import catalog_load
 import guide_http
 import guide_latency
 import libraries_fill
+import licenses
 
 
 def main() -> None:
@@ -24,6 +25,7 @@ def main() -> None:
         results.append(guide_http.main(db_url=catalog_load.fresh_pg(pg, "bench_http"), only="mixed"))
     results += [bench_generate.main(), libraries_fill.main()]
     results.append(case_lifecycle.main(pg_url=catalog_load.fresh_pg(pg, "bench_cases") if pg else None))
+    results.append(licenses.main(pg_url=catalog_load.fresh_pg(pg, "bench_licenses") if pg else None))
     text = json.dumps(results, ensure_ascii=False, indent=2)
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)

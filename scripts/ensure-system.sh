@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Install the Debian packages the project needs, only when they are missing. Safe to re-run.
 #   postgresql: the test suite runs on PostgreSQL as well as SQLite.
+#   fonts-wqy-zenhei: the Chinese TrueType font embedded in license PDFs (onething.licenses.render);
+#   skipped when ONETHING_CJK_FONT names a font file that exists.
 set -euo pipefail
 
 need=()
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 if ! command -v pg_ctl >/dev/null 2>&1 && [ -z "$(pg_bin)" ]; then need+=(postgresql); fi
+[ -f "${ONETHING_CJK_FONT:-/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc}" ] || need+=(fonts-wqy-zenhei)
 for extra in "$@"; do
   case "$extra" in
     browser) command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-noto-cjk) ;;

@@ -26,6 +26,7 @@ from onething.identity import auth
 from onething.identity import repository as identity_repo
 from onething.kit.db import make_engine, session_scope
 from onething.kit.migrate import upgrade
+from onething.licenses.service import init_seals
 from onething.web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +41,7 @@ os.environ["ONETHING_PASSWORD_MEMORY_KIB"] = "8192"
 os.environ["ONETHING_SECRET_KEY"] = "test-secret-key-not-for-production"
 # Uploaded materials go to a scratch directory, never the working tree's var/.
 os.environ.setdefault("ONETHING_FILES_DIR", tempfile.mkdtemp(prefix="onething-files-"))
+os.environ.setdefault("ONETHING_SEALS_DIR", tempfile.mkdtemp(prefix="onething-seals-"))
 
 pg_server = factories.postgresql_noproc(host="127.0.0.1", port=PG_PORT or 5432, user="postgres")
 
@@ -68,6 +70,7 @@ def _prepare(engine: Engine) -> None:
         catalog = active_catalog(session)
         seed_orgs(session, catalog)
         seed_accounts(session)
+        init_seals(session, catalog)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

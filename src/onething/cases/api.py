@@ -33,6 +33,8 @@ from onething.kit.errors import ValidationFailed
 from onething.kit.pagination import PageOut
 from onething.kit.settings import get_settings
 from onething.kit.web import SessionDep
+from onething.licenses import views as license_views
+from onething.licenses.schemas import LicenseDetail
 
 router = APIRouter(prefix="/api/v1", tags=["办件"])
 # Personal documents: downloaded, never sniffed into something else, never kept by a shared cache.
@@ -129,6 +131,13 @@ def remove_material(number: str, material_id: int, principal: PrincipalDep, sess
 def material_file(number: str, material_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
     row, data = intake.file_of(session, principal, number, material_id)
     return Response(data, media_type=row.content_type or "application/octet-stream", headers=FILE_HEADERS)
+
+
+@router.get("/cases/{number}/materials/{material_id}/license", response_model=LicenseDetail)
+def material_license(number: str, material_id: int, principal: PrincipalDep, session: SessionDep) -> Any:
+    """免提交材料对应的电子证照（审批人员查看会记入审计日志并关联办件编号）。"""
+    ident = intake.license_of(session, principal, number, material_id)
+    return license_views.for_case(session, ident)
 
 
 @router.post("/cases/{number}/submit", response_model=CaseDetail)

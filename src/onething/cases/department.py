@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from onething.cases import licensing
 from onething.cases import repository as repo
 from onething.cases.context import SYSTEM, Route, case_event, task_event
 from onething.cases.deadlines import Clock, projected, restarted, start
@@ -30,6 +31,7 @@ from onething.cases.workflow import (
     task_move,
 )
 from onething.catalog.holidays import calendar
+from onething.catalog.service import catalog_version
 from onething.guide.model import Guide
 from onething.identity.principal import Principal
 from onething.kit import clock
@@ -151,6 +153,8 @@ def approve(session: Session, principal: Principal, task_id: int, body: Decision
     _move(session, principal, task, "verify_pass" if task.kind == "verification" else "approve", body.opinion)
     task.decision, task.opinion, task.decided_at = "approved", body.opinion, utcnow()
     if task.kind == "approval":
+        # The result is sealed in the same transaction as the approval (held while a shortfall is open).
+        licensing.on_approved(session, principal, catalog_version(session, case.catalog_version), case, task)
         if task.commitment:
             tasks.append(_verification(session, principal, task))
         dispatch_ready(session, principal, case, tasks)
@@ -201,6 +205,7 @@ def _revoke(
             move = task_move(t.status, "revoke", Actor.system)
             before, t.status = t.status, TaskStatus.revoked
             task_event(session, t, principal, move, before, reason)
+            licensing.on_result_revoked(session, principal, t, f"告知承诺核查不通过：{reason}")
     if case.status in (CaseStatus.concluded, CaseStatus.delivered, CaseStatus.closed):
         move = case_move(case.status, "result_revoked", Actor.system)
         case_event(session, case, principal, move, case.status, f"{check.item_name}：{reason}")

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from onething.cases import forms
+from onething.cases import forms, licensing
 from onething.cases import repository as repo
 from onething.cases.context import (
     case_event,
@@ -74,7 +74,10 @@ def create_draft(session: Session, principal: Principal, body: CaseCreate, key: 
         catalog, body.region or (enterprise.region_code if enterprise else person.region_code if person else None)
     )
     guide = generate(catalog, body.thing, body.answers, region[:6])
-    filled = forms.autofill(guide.form, _person_data(person), _enterprise_data(enterprise), licenses={})
+    held = [c for c in (enterprise.credit_code if enterprise else None, person.id_number if person else None) if c]
+    filled = forms.autofill(
+        guide.form, _person_data(person), _enterprise_data(enterprise), licensing.form_data(session, held, guide)
+    )
     form = {code: f.value for code, f in filled.items()}
     sources = {code: f.source for code, f in filled.items()}
     if enterprise is not None and principal.id_number:
@@ -112,6 +115,7 @@ def create_draft(session: Session, principal: Principal, body: CaseCreate, key: 
             raise
         return raced
     case_event(session, case, principal, CASE_TRANSITIONS["create"], None)
+    licensing.attach_stand_ins(session, principal, case, guide)
     if person is not None and person.id_number != principal.id_number:
         # A clerk serving someone: the library record behind the pre-filled form is a logged read.
         record(
@@ -337,6 +341,8 @@ def _check_shortfall(session: Session, principal: Principal, case: Case) -> None
         t = case_move(case.status, "supply_shortfall", Actor.applicant)
         case.shortfall = {**case.shortfall, "supplied_on": clock.today().isoformat()}
         case_event(session, case, principal, t, case.status, "容缺材料已全部补齐，审批结果可以发放")
+        catalog, _ = case_guide(session, case)
+        licensing.on_shortfall_supplied(session, principal, catalog, case, repo.tasks_of(session, case.id, lock=True))
 
 
 def remove_material(session: Session, principal: Principal, number: str, material_id: int) -> None:
@@ -349,6 +355,18 @@ def remove_material(session: Session, principal: Principal, number: str, materia
     if row is None:
         raise NotFound("没有这份材料", field="material_id", code="material_not_found")
     row.removed_at = utcnow()
+
+
+def license_of(session: Session, principal: Principal, number: str, material_id: int) -> str:
+    """The identifier of the e-license standing in for a material; a reviewer's look is logged with the
+    case number (a shared-data read)."""
+    case = find_case(session, principal, number)
+    row = repo.material(session, case.id, material_id)
+    if row is None or row.license_ref is None:
+        raise NotFound("这份材料不是电子证照", field="material_id", code="material_not_found")
+    if not is_applicant(principal, case):
+        licensing.license_for_review(session, principal, case, row.license_ref)
+    return row.license_ref
 
 
 def file_of(session: Session, principal: Principal, number: str, material_id: int) -> tuple[CaseMaterial, bytes]:
@@ -397,6 +415,7 @@ def submit(session: Session, principal: Principal, number: str, key: str | None 
     catalog, guide = case_guide(session, case)
     if before == CaseStatus.draft:
         case.promised_days = guide.promised_days
+    licensing.attach_stand_ins(session, principal, case, guide)  # a license revoked since no longer counts
     forms.raise_problems(problems(session, case, guide), code="incomplete")
     route(session, catalog, guide, case.region_code)  # unroutable: refused now, not at the window
     if case.receiving_org_id is None:

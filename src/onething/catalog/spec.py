@@ -86,6 +86,8 @@ class LicenseType(Strict):
     issuer_kind: Code  # org kind that issues it
     holder: Audience
     validity_years: Annotated[int, Field(ge=0, le=100)] | None = None  # None: long-term
+    # GB/T 36904 证照类型代码: the defining body's credit code and a 3-digit sequence.
+    type_code: Annotated[str, Field(pattern=r"^[0-9A-HJ-NP-RTUW-Y]{18}[0-9]{3}$")]
 
 
 class FieldType(StrEnum):

@@ -114,8 +114,13 @@ def _regions(c: _Checker) -> dict[str, spec.Region]:
 
 def _license_types(c: _Checker, org_kinds: Mapping[str, spec.OrgKind]) -> dict[str, spec.LicenseType]:
     found = c.unique("license_types", "证照类型")
+    type_codes: dict[str, Located] = {}
     for entry in found.values():
         c.exists(entry, entry.value.issuer_kind, org_kinds, "机构类别", "issuer_kind")
+        first = type_codes.setdefault(entry.value.type_code, entry)
+        if first is not entry:
+            where = f"{first.file}:{first.line()}"
+            c.report(entry, f"证照类型代码 {entry.value.type_code} 与 {first.value.code}（{where}）重复", "type_code")
     return {k: e.value for k, e in found.items()}
 
 

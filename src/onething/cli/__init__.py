@@ -20,11 +20,13 @@ catalog_app = typer.Typer(help="标准目录（事项、材料、一件事）", 
 things_app = typer.Typer(help="一件事", no_args_is_help=True)
 calendar_app = typer.Typer(help="工作日历", no_args_is_help=True)
 demo_app = typer.Typer(help="演示数据", no_args_is_help=True)
+seals_app = typer.Typer(help="电子印章（SM2 密钥）", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(things_app, name="things")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(demo_app, name="demo")
+app.add_typer(seals_app, name="seals")
 
 out = Console()
 err = Console(stderr=True)
@@ -275,6 +277,28 @@ def add_user(
     out.print(f"已建立账号 {username}（{'、'.join(role)}）。")
 
 
+@seals_app.command("init")
+def seals_init(
+    org: Annotated[list[str] | None, typer.Option("--org", help="只为这些机构（机构编码）生成")] = None,
+) -> None:
+    """为每个发证机构生成 SM2 电子印章密钥：私钥写入密钥目录（ONETHING_SEALS_DIR），公钥入库公开。已有的不变。"""
+    from onething.catalog.service import active_catalog
+    from onething.kit.db import session_scope
+    from onething.kit.errors import AppError
+    from onething.kit.settings import get_settings
+    from onething.licenses.service import init_seals
+
+    try:
+        with session_scope(_engine()) as session:
+            created = [row.key_id for row in init_seals(session, active_catalog(session), org or ())]
+    except AppError as exc:
+        _fail(exc.message)
+    if created:
+        out.print(f"新生成电子印章 {len(created)} 枚，私钥保存在 {get_settings().seals_dir}。")
+    else:
+        out.print("各发证机构均已有电子印章。")
+
+
 def seed_orgs() -> None:
     """建立省、市与若干县区的政务服务中心（大厅、窗口）和目录事项所需的各部门（可重复运行）。"""
     from onething.catalog.service import active_catalog
@@ -427,6 +451,7 @@ def setup(
     db_upgrade()
     catalog_load(None)
     seed_orgs()
+    seals_init(None)
     if not demo:
         return
     demo_seed()

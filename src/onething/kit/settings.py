@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     files_backend: Literal["local", "s3"] = "local"
     files_dir: Path = Path("var/files")
     upload_max_bytes: int = 10 * 1024 * 1024
+    seals_dir: Path = Path("var/seals")  # private seal keys, one PEM per key (never in the database)
+    public_url: str = "http://127.0.0.1:8000"  # printed in the QR code of every license
     upload_batch_max_files: int = 20  # files in one multi-file upload request
     request_max_bytes: int = 1024 * 1024  # any other request body (JSON, forms)
     s3_endpoint_url: str | None = None  # unset: AWS itself

@@ -7,6 +7,7 @@ from onething.models.calendar import HolidayDay, HolidayYear
 from onething.models.cases import Case, CaseEvent, CaseMaterial, CaseSequence, Task, TaskEvent
 from onething.models.catalog import CatalogEntry, CatalogVersion
 from onething.models.identity import EnterpriseMandate, Hall, Org, RoleGrant, User, Window
+from onething.models.licenses import License, LicenseEvent, LicenseSequence, SealKey
 from onething.models.region import Region
 from onething.models.sharing import Enterprise, Person
 
@@ -25,11 +26,15 @@ __all__ = [
     "Hall",
     "HolidayDay",
     "HolidayYear",
+    "License",
+    "LicenseEvent",
+    "LicenseSequence",
     "LoginFailure",
     "Org",
     "Person",
     "Region",
     "RoleGrant",
+    "SealKey",
     "Task",
     "TaskEvent",
     "User",

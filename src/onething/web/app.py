@@ -29,9 +29,11 @@ from onething.kit.errors import AppError
 from onething.kit.masking import install_log_masking
 from onething.kit.settings import Settings, get_settings
 from onething.kit.web import install_error_handlers
+from onething.licenses import api as licenses_api
 from onething.sharing import api as sharing_api
 from onething.web import account, pages, system
 from onething.web import cases as case_pages
+from onething.web import licenses as license_pages
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -64,8 +66,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(identity_api.router)
     app.include_router(sharing_api.router)
     app.include_router(cases_api.router)
+    app.include_router(licenses_api.router)
     app.include_router(account.router)
     app.include_router(case_pages.router)
+    app.include_router(license_pages.router)
     app.include_router(pages.router)
     app.add_middleware(BodyLimit, limit_for=body_limits(settings))
     return app

@@ -1,0 +1,1 @@
+"""Electronic licenses (电子证照): identifiers, canonical content, issuing, sealing, verifying, the wallet."""

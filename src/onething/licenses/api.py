@@ -1,0 +1,95 @@
+"""License routes: the wallet, one license (HTML view is a page; here JSON, the signed file and the PDF),
+public verification, seal public keys, and status changes by the issuing org."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, File, Request, Response, UploadFile
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from onething.identity.deps import PrincipalDep
+from onething.kit.errors import ValidationFailed
+from onething.kit.web import SessionDep
+from onething.licenses import render, views
+from onething.licenses import service as licenses
+from onething.licenses.schemas import LicenseDetail, LicenseOut, SealOut, StatusIn, VerifyOut
+
+router = APIRouter(prefix="/api/v1", tags=["电子证照"])
+PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+MAX_DOCUMENT = 256 * 1024
+
+
+@router.get("/me/licenses", response_model=list[LicenseOut])
+def my_licenses(principal: PrincipalDep, session: SessionDep) -> Any:
+    """我的证照包：本人及本人可代办企业名下的全部电子证照。"""
+    return views.wallet(session, principal)
+
+
+@router.get("/licenses/{identifier}", response_model=LicenseDetail)
+def get_license(identifier: str, principal: PrincipalDep, session: SessionDep) -> Any:
+    return views.detail(session, principal, identifier)
+
+
+@router.get("/licenses/{identifier}/document")
+def license_document(identifier: str, principal: PrincipalDep, session: SessionDep) -> Response:
+    """下载带电子印章签名的证照文件（JSON），可在核验接口或任何持有公钥的一方核验。"""
+    row = licenses.get(session, principal, identifier)
+    body = orjson.dumps(views.document_of(row), option=orjson.OPT_INDENT_2)
+    headers = {**PRIVATE, "Content-Disposition": f'attachment; filename="{row.number}.json"'}
+    return Response(body, media_type="application/json", headers=headers)
+
+
+@router.get("/licenses/{identifier}/pdf")
+def license_pdf(identifier: str, principal: PrincipalDep, session: SessionDep) -> Response:
+    row = licenses.get(session, principal, identifier)
+    headers = {**PRIVATE, "Content-Disposition": f'attachment; filename="{row.number}.pdf"'}
+    return Response(render.pdf(views.sheet(row, full=True)), media_type="application/pdf", headers=headers)
+
+
+@router.post("/licenses/{identifier}/status", response_model=LicenseDetail)
+def change_status(identifier: str, body: StatusIn, principal: PrincipalDep, session: SessionDep) -> Any:
+    """发证机构撤销、注销、宣告失效或吊销证照（须填写原因），核验即时反映。"""
+    licenses.change_status(session, principal, identifier, body.action, body.reason)
+    session.flush()
+    return views.detail(session, principal, identifier)
+
+
+@router.post("/licenses/verify", response_model=VerifyOut)
+async def verify(request: Request, session: SessionDep, file: Annotated[UploadFile | None, File()] = None) -> Any:
+    """核验证照文件：上传（multipart 字段 file）或直接以 JSON 正文提交下载的证照文件。无需登录。"""
+    raw = await (file.read(MAX_DOCUMENT + 1) if file is not None else request.body())
+    if len(raw) > MAX_DOCUMENT:
+        raise ValidationFailed("证照文件过大", field="file", code="file_too_large")
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise ValidationFailed("证照文件不是有效的 JSON", field="file", code="not_json") from None
+    verdict, row = await run_in_threadpool(licenses.verify_document, session, doc)
+    return views.verdict_out(verdict, row)
+
+
+@router.get("/licenses/{identifier}/verify", response_model=VerifyOut)
+def verify_identifier(identifier: str, session: SessionDep) -> Any:
+    """按证照标识核验（公开，个人信息已脱敏）。"""
+    out, _ = views.public_check(session, identifier)
+    return out
+
+
+@router.get("/seals/{org}", response_model=list[SealOut])
+def seal_keys(org: str, session: SessionDep) -> Any:
+    """机构电子印章公钥（按机构编码列出全部，或按印章编号取一枚）。"""
+    return [_seal_out(session, row) for row in licenses.public_seal(session, org)]
+
+
+def _seal_out(session: Session, row: Any) -> SealOut:
+    return SealOut(
+        key_id=row.key_id,
+        org=licenses.org_code_of(session, row.org_id),
+        public_key=row.public_key,
+        public_key_pem=licenses.public_key_pem(row),
+        created_at=row.created_at,
+        retired_at=row.retired_at,
+    )

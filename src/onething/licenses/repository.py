@@ -1,0 +1,133 @@
+"""Every query of the licenses package. ``readable_licenses`` filters by the principal in SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Select, false, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from onething.identity.principal import Principal
+from onething.identity.repository import in_scopes
+from onething.models import License, LicenseEvent, LicenseSequence, Org, SealKey
+
+# Staff of the issuing org who may see and change its licenses.
+ISSUER_STAFF = ("approver", "dept_head")
+
+
+def next_serial(session: Session, org_id: int, license_type: str, year: int) -> int:
+    """The next sequence number; the UPDATE's row lock orders concurrent issuers (gap-free, unique)."""
+    values = {"org_id": org_id, "license_type": license_type, "year": year, "last": 0}
+    dialect = session.get_bind().dialect.name
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(LicenseSequence).values(**values)
+    session.execute(stmt.on_conflict_do_nothing())
+    bumped = (
+        update(LicenseSequence)
+        .where(
+            LicenseSequence.org_id == org_id, LicenseSequence.license_type == license_type, LicenseSequence.year == year
+        )
+        .values(last=LicenseSequence.last + 1)
+        .returning(LicenseSequence.last)
+    )
+    return int(session.execute(bumped).scalar_one())
+
+
+def readable_licenses(principal: Principal) -> Select[License]:
+    """The holder's own (as a person or for an enterprise they act for), the issuing org's staff, and
+    supervisors in their region."""
+    conditions = []
+    if principal.id_number:
+        conditions.append(License.holder_code == principal.id_number)
+    if principal.enterprises:
+        conditions.append(License.holder_code.in_(sorted(principal.enterprises)))
+    orgs = principal.orgs(*ISSUER_STAFF)
+    if orgs:
+        conditions.append(License.issuer_org_id.in_(orgs))
+    if principal.has("supervisor"):
+        conditions.append(in_scopes(License.region_code, principal.scopes("supervisor")))
+    return select(License).where(or_(*conditions) if conditions else false())
+
+
+def held(principal: Principal) -> Select[License]:
+    """Only the principal's own licenses (the wallet)."""
+    codes = [c for c in (principal.id_number, *sorted(principal.enterprises)) if c]
+    return select(License).where(License.holder_code.in_(codes) if codes else false())
+
+
+def by_identifier(session: Session, identifier: str, *, lock: bool = False) -> License | None:
+    stmt = select(License).where(License.identifier == identifier)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return session.scalar(stmt)
+
+
+def readable_by_identifier(session: Session, principal: Principal, identifier: str) -> License | None:
+    return session.scalar(readable_licenses(principal).where(License.identifier == identifier))
+
+
+def valid_of(session: Session, holder_codes: Iterable[str], types: Iterable[str], today: dt.date) -> Sequence[License]:
+    """Licenses that can stand in for a material today: status valid and within their dates."""
+    codes, wanted = sorted(set(holder_codes)), sorted(set(types))
+    if not codes or not wanted:
+        return []
+    stmt = (
+        select(License)
+        .where(
+            License.holder_code.in_(codes),
+            License.license_type.in_(wanted),
+            License.status == "valid",
+            or_(License.valid_until.is_(None), License.valid_until >= today),
+        )
+        .order_by(License.issued_on.desc(), License.id.desc())
+    )
+    return session.scalars(stmt).all()
+
+
+def of_task(session: Session, task_id: int) -> Sequence[License]:
+    return session.scalars(select(License).where(License.task_id == task_id)).all()
+
+
+def of_case(session: Session, case_id: int) -> Sequence[License]:
+    return session.scalars(select(License).where(License.case_id == case_id).order_by(License.id)).all()
+
+
+def events(session: Session, license_id: int) -> Sequence[LicenseEvent]:
+    return session.scalars(
+        select(LicenseEvent).where(LicenseEvent.license_id == license_id).order_by(LicenseEvent.id)
+    ).all()
+
+
+def org(session: Session, org_id: int) -> Org:
+    return session.execute(select(Org).where(Org.id == org_id)).scalar_one()
+
+
+def org_by_code(session: Session, code: str) -> Org | None:
+    return session.scalar(select(Org).where(Org.code == code))
+
+
+def orgs_of_kinds(session: Session, kinds: Iterable[str]) -> Sequence[Org]:
+    return session.scalars(select(Org).where(Org.kind.in_(sorted(set(kinds))), Org.active).order_by(Org.code)).all()
+
+
+def seal_key(session: Session, key_id: str) -> SealKey | None:
+    return session.scalar(select(SealKey).where(SealKey.key_id == key_id))
+
+
+def current_seal(session: Session, org_id: int) -> SealKey | None:
+    stmt = select(SealKey).where(SealKey.org_id == org_id, SealKey.retired_at.is_(None)).order_by(SealKey.id.desc())
+    return session.scalars(stmt).first()
+
+
+def seals_of(session: Session, org_id: int) -> Sequence[SealKey]:
+    return session.scalars(select(SealKey).where(SealKey.org_id == org_id).order_by(SealKey.id)).all()
+
+
+def add_event(session: Session, **values: object) -> None:
+    session.execute(insert(LicenseEvent).values(**values))
+
+
+def add(session: Session, row: object) -> None:
+    session.add(row)

@@ -1,0 +1,96 @@
+"""License pages: the wallet, one license with its QR code, the PDF, the public verification page (no
+login), and the issuing org's status change. No JavaScript."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from onething.identity.deps import PrincipalDep, current_principal, require_csrf
+from onething.identity.principal import Principal
+from onething.kit.errors import AppError
+from onething.kit.web import SessionDep
+from onething.licenses import document, render, views
+from onething.licenses import service as licenses
+from onething.web.render import render as page
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(current_principal)])
+
+
+def _login(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+
+@router.get("/wallet", response_class=HTMLResponse)
+def wallet(request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+    if not principal.authenticated:
+        return _login(request)
+    return page(request, "licenses/wallet.html", items=views.wallet(session, principal))
+
+
+@router.get("/licenses/{identifier}", response_class=HTMLResponse)
+def license_page(identifier: str, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+    if not principal.authenticated:
+        return _login(request)
+    return _license(request, principal, session, identifier)
+
+
+def _license(
+    request: Request, principal: Principal, session: Session, identifier: str, error: AppError | None = None
+) -> Response:
+    detail = views.detail(session, principal, identifier)
+    row = licenses.by_identifier(session, identifier)
+    issuer = row is not None and row.issuer_org_id in principal.orgs("approver", "dept_head")
+    return page(
+        request,
+        "licenses/license.html",
+        error.status if error else 200,
+        item=detail,
+        qr=Markup(render.qr_svg(detail.verify_url)),
+        issuer=issuer,
+        changes=document.CHANGE_NAMES,
+        error=error,
+    )
+
+
+@router.get("/licenses/{identifier}/pdf")
+def license_pdf(identifier: str, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+    if not principal.authenticated:
+        return _login(request)
+    row = licenses.get(session, principal, identifier)
+    headers = {"Content-Disposition": f'inline; filename="{row.number}.pdf"', "Cache-Control": "private, no-store"}
+    return Response(render.pdf(views.sheet(row, full=True)), media_type="application/pdf", headers=headers)
+
+
+@router.post("/licenses/{identifier}/status")
+def change_status(
+    identifier: str,
+    request: Request,
+    principal: PrincipalDep,
+    session: SessionDep,
+    action: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str | None, Form()] = None,
+) -> Response:
+    if not principal.authenticated:
+        return _login(request)
+    try:
+        require_csrf(request, csrf_token)
+        licenses.change_status(session, principal, identifier, action, reason)
+    except AppError as exc:
+        session.rollback()
+        return _license(request, principal, session, identifier, exc)
+    return RedirectResponse(f"/licenses/{identifier}", status_code=303)
+
+
+@router.get("/verify/{identifier}", response_class=HTMLResponse)
+def verify_page(identifier: str, request: Request, session: SessionDep) -> Response:
+    """Public: anyone who scans the QR code sees whether the license is authentic and valid."""
+    out, row = views.public_check(session, identifier)
+    fields = views.fields_of(row, full=False) if row is not None else []
+    seal = row.seal_key_id if row is not None else None
+    return page(request, "licenses/verify.html", 200 if row is not None else 404, result=out, fields=fields, seal=seal)
