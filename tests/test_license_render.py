@@ -14,6 +14,7 @@ from typing import Any
 import pypdf
 import pytest
 import zxingcpp
+from fontTools.pens.recordingPen import DecomposingRecordingPen
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from PIL import Image, ImageDraw
@@ -135,6 +136,25 @@ def test_text_is_measured_as_fpdf2_places_it(tmp_path: Path) -> None:
     assert page.width(text, 10.5) == pytest.approx(doc.get_string_width(text), abs=1e-6)
     doc.add_page()
     doc.output()  # closes the font file
+
+
+def test_cut_font_draws_every_glyph_as_the_full_font_does() -> None:
+    source = render._glyph_source(cjk_font())
+    # Composite glyphs name their parts by glyph number, which the cut renumbers.
+    composites = [chr(code) for code, name in source.cmap.items() if render.Glyph(source._raw(name)).isComposite()][:20]
+    chars = set("营业执照欧阳䶮（），。ABC123") | set(composites)
+    cut = TTFont(io.BytesIO(source.cut(chars)))
+    whole_glyphs, cut_glyphs = source.font.getGlyphSet(), cut.getGlyphSet()
+    cut_cmap = cut.getBestCmap()
+    for char in chars:
+        if ord(char) not in source.cmap:
+            continue
+        drawn = []
+        for glyphs, name in ((whole_glyphs, source.cmap[ord(char)]), (cut_glyphs, cut_cmap[ord(char)])):
+            pen = DecomposingRecordingPen(glyphs)
+            glyphs[name].draw(pen)
+            drawn.append((pen.value, glyphs[name].width))
+        assert drawn[0] == drawn[1], char
 
 
 def test_qr_code_in_the_pdf_decodes_to_the_verification_url() -> None:

@@ -38,6 +38,7 @@ from fontTools.ttLib import TTFont, newTable
 from fontTools.ttLib.tables._g_l_y_f import Glyph
 from fpdf import FPDF
 from fpdf.enums import TextMode
+from fpdf.fonts import TTFFont
 
 __all__ = ["FONT_ENV", "FONT_PACKAGE", "FontMissing", "Sheet", "cjk_font", "pdf", "qr_png", "qr_svg"]
 
@@ -119,8 +120,8 @@ def cjk_font() -> Path:
 class _GlyphSource:
     """A CJK font parsed once; cuts per-document fonts holding just the glyphs a page needs.
 
-    Glyphs are copied as the font stores them (compiled bytes, hinting and all) and the cut font is
-    saved without recomputing bounding boxes, so cutting costs little more than copying bytes. The
+    Simple glyphs are copied as the font stores them (compiled bytes, hinting and all) and the cut font
+    is saved without recomputing bounding boxes, so cutting costs little more than copying bytes. The
     maxima in ``head``, ``hhea`` and ``maxp`` are the full font's, which bound the cut's.
     """
 
@@ -128,6 +129,7 @@ class _GlyphSource:
         self.path = path
         self.font = TTFont(path, fontNumber=0, lazy=True, recalcTimestamp=False)
         if "glyf" not in self.font:
+            self.font.close()
             raise FontMissing(
                 f"{path} has no TrueType outlines (CFF fonts such as Noto CJK cannot be used): "
                 f"install {FONT_PACKAGE} or point {FONT_ENV} at a TrueType font"
@@ -176,7 +178,7 @@ class _GlyphSource:
             if (text := names.getDebugName(name_id))
         }
         self.cvt = font.get("cvt ")  # control values that glyph programs may read
-        font.getGlyphOrder()
+        self.notdef: str = font.getGlyphOrder()[0]  # glyph 0 is what a missing character shows
         self.glyf = font["glyf"]  # its glyphs are decompiled on first use: shared state, see lock
         self._advances: dict[str, int] = {}
         self.lock = threading.Lock()
@@ -185,14 +187,10 @@ class _GlyphSource:
         """The advance width of ``char`` in thousandths of an em, rounded as fpdf2 writes it."""
         width = self._advances.get(char)
         if width is None:
-            name = self.cmap.get(ord(char), ".notdef")
+            name = self.cmap.get(ord(char), self.notdef)
             width = round(self.metrics[name][0] * 1000 / self.units_per_em + 0.001)
             self._advances[char] = width  # a benign race: every thread computes the same number
         return width
-
-    def missing(self, chars: Iterable[str]) -> set[str]:
-        """The characters this font has no glyph for."""
-        return {c for c in chars if ord(c) not in self.cmap}
 
     def _raw(self, name: str) -> bytes:
         glyph = self.glyf.glyphs[name]
@@ -200,22 +198,23 @@ class _GlyphSource:
         return data
 
     def cut(self, chars: Iterable[str]) -> bytes:
-        """A small TrueType font with the glyphs of ``chars`` (and ``.notdef``)."""
+        """A small TrueType font with the glyphs of ``chars`` (and glyph 0, ``.notdef``)."""
         mapping = {ord(c): self.cmap[ord(c)] for c in chars if ord(c) in self.cmap}
         glyphs: dict[str, Glyph] = {}
-        todo = [".notdef", *mapping.values()]
+        todo = [self.notdef, *mapping.values()]
         with self.lock:
             while todo:
                 name = todo.pop()
                 if name in glyphs:
                     continue
                 glyph = Glyph(self._raw(name))
-                if glyph.isComposite():  # bring the glyphs it is assembled from
-                    parts = Glyph(glyph.data)
-                    parts.expand(self.glyf)
-                    todo.extend(component.glyphName for component in parts.components)
+                if glyph.isComposite():
+                    # Its bytes name the parts by glyph number, which differs in the cut: keep it
+                    # decoded (parts by name) so that saving renumbers them, and bring the parts along.
+                    glyph.expand(self.glyf)
+                    todo.extend(component.glyphName for component in glyph.components)
                 glyphs[name] = glyph
-        order = [".notdef", *sorted(set(glyphs) - {".notdef"})]
+        order = [self.notdef, *sorted(set(glyphs) - {self.notdef})]
 
         builder = FontBuilder(self.units_per_em, isTTF=True)
         builder.setupGlyphOrder(order)
@@ -580,7 +579,12 @@ def _document(sheet: Sheet) -> Iterator[_Page]:
             embedded.ttfont.recalcBBoxes = False
         doc.set_font("cjk", size=10)
         doc.add_page()
-        yield _Page(doc, source)
+        try:
+            yield _Page(doc, source)
+        finally:  # output() closes the font file; close it as well when drawing failed half-way
+            for loaded in doc.fonts.values():
+                if isinstance(loaded, TTFFont):
+                    loaded.close()
 
 
 def pdf(sheet: Sheet) -> bytes:
