@@ -113,6 +113,9 @@ def test_store_case_to_wallet_verify_revoke_and_reuse(client: TestClient, login:
     # The PDF renders for the holder.
     pdf = client.get(f"/api/v1/licenses/{licence['identifier']}/pdf", headers=agent)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    # The same downloads from the license page (a browser has no CSRF header for /api/ GETs).
+    assert client.get(f"/licenses/{licence['identifier']}/json", headers=agent).json() == doc
+    assert client.get(f"/licenses/{licence['identifier']}/pdf", headers=agent).content.startswith(b"%PDF")
 
     # A later restaurant case for the new enterprise: the business licence is provided by the wallet.
     body = {"thing": RESTAURANT, "answers": RESTAURANT_ANSWERS, "enterprise": enterprise.credit_code}

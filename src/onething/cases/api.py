@@ -136,8 +136,7 @@ def material_file(number: str, material_id: int, principal: PrincipalDep, sessio
 @router.get("/cases/{number}/materials/{material_id}/license", response_model=LicenseDetail)
 def material_license(number: str, material_id: int, principal: PrincipalDep, session: SessionDep) -> Any:
     """免提交材料对应的电子证照（审批人员查看会记入审计日志并关联办件编号）。"""
-    ident = intake.license_of(session, principal, number, material_id)
-    return license_views.for_case(session, ident)
+    return license_views.detail_of(session, intake.license_of(session, principal, number, material_id))
 
 
 @router.post("/cases/{number}/submit", response_model=CaseDetail)

@@ -55,6 +55,11 @@ def is_applicant(principal: Principal, case: Case) -> bool:
     )
 
 
+def results_held(case: Case) -> bool:
+    """容缺受理: the results wait until the tolerated shortfall is supplied."""
+    return bool(case.shortfall and not case.shortfall.get("supplied_on"))
+
+
 def is_clerk(principal: Principal, case: Case) -> bool:
     return case.receiving_org_id is not None and case.receiving_org_id in principal.orgs("window_clerk")
 

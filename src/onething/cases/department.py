@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from onething.cases import licensing
 from onething.cases import repository as repo
-from onething.cases.context import SYSTEM, Route, case_event, task_event
+from onething.cases.context import SYSTEM, Route, case_event, results_held, task_event
 from onething.cases.deadlines import Clock, projected, restarted, start
 from onething.cases.schemas import ClaimIn, CorrectionIn, DecisionIn, ResumeIn, SuspendIn
 from onething.cases.workflow import (
@@ -239,8 +239,7 @@ def _settle(session: Session, principal: Principal, case: Case, tasks: Sequence[
     before, case.status = case.status, CaseStatus.concluded
     case.correction = None  # nothing is left for the applicant to correct
     case.outcome, case.concluded_at = result, utcnow()
-    held = bool(case.shortfall and not case.shortfall.get("supplied_on"))
-    comment = "容缺材料补齐前，审批结果暂缓发放" if held else None
+    comment = "容缺材料补齐前，审批结果暂缓发放" if results_held(case) else None
     case_event(session, case, principal, move, before, comment, {"outcome": result})
 
 

@@ -17,6 +17,7 @@ from onething.cases.context import (
     find_case,
     is_applicant,
     require_applicant,
+    results_held,
     route,
     task_event,
 )
@@ -43,7 +44,7 @@ from onething.identity.principal import Principal
 from onething.kit import clock, files, validators
 from onething.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onething.kit.settings import get_settings
-from onething.models import Case, CaseMaterial, Enterprise, Person
+from onething.models import Case, CaseMaterial, Enterprise, License, Person
 from onething.models.base import utcnow
 from onething.sharing import repository as sharing_repo
 
@@ -288,7 +289,7 @@ def add_materials(session: Session, principal: Principal, number: str, uploads: 
     require_applicant(principal, case)
     _, guide = case_guide(session, case)
     wanted = {m.code: m for m in forms.to_upload(guide, ())}
-    shortfall_open = bool(case.shortfall and not case.shortfall.get("supplied_on"))
+    shortfall_open = results_held(case)
     editable = case.status in (CaseStatus.draft, CaseStatus.correction_requested)
     checked = []
     for up in uploads:
@@ -357,16 +358,13 @@ def remove_material(session: Session, principal: Principal, number: str, materia
     row.removed_at = utcnow()
 
 
-def license_of(session: Session, principal: Principal, number: str, material_id: int) -> str:
-    """The identifier of the e-license standing in for a material; a reviewer's look is logged with the
-    case number (a shared-data read)."""
+def license_of(session: Session, principal: Principal, number: str, material_id: int) -> License:
+    """The e-license standing in for a material (a reviewer's look is logged with the case number)."""
     case = find_case(session, principal, number)
     row = repo.material(session, case.id, material_id)
     if row is None or row.license_ref is None:
         raise NotFound("这份材料不是电子证照", field="material_id", code="material_not_found")
-    if not is_applicant(principal, case):
-        licensing.license_for_review(session, principal, case, row.license_ref)
-    return row.license_ref
+    return licensing.stand_in_license(session, principal, case, row.license_ref)
 
 
 def file_of(session: Session, principal: Principal, number: str, material_id: int) -> tuple[CaseMaterial, bytes]:

@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from onething.cases import forms
 from onething.cases import repository as repo
+from onething.cases.context import is_applicant, results_held
 from onething.catalog.model import Catalog
 from onething.guide.model import Guide
 from onething.identity.principal import Principal
+from onething.kit.errors import NotFound
 from onething.licenses import service as licenses
 from onething.models import Case, CaseMaterial, License, Task
 from onething.models.base import utcnow
@@ -36,6 +38,8 @@ def attach_stand_ins(session: Session, principal: Principal, case: Case, guide: 
     """免提交: each material an e-license type can stand in for, when the applicant holds a valid one, is
     provided by reference; a reference whose license is no longer valid is withdrawn (so it is asked for)."""
     wanted = {m.code: m.license_type for m in forms.to_upload(guide, case.commitments) if m.license_type}
+    if not wanted:
+        return []
     held = licenses.stand_ins(session, holder_codes(case), wanted) if wanted else {}
     current = [m for m in repo.materials_of(session, case.id) if m.source == "license"]
     for m in current:
@@ -61,7 +65,8 @@ def attach_stand_ins(session: Session, principal: Principal, case: Case, guide: 
 
 
 def on_approved(session: Session, principal: Principal, catalog: Catalog, case: Case, task: Task) -> License | None:
-    return licenses.issue_for_task(session, principal, catalog, case, task)
+    """The task's result, unless the results are held for a tolerated shortfall (issued when supplied)."""
+    return None if results_held(case) else licenses.issue_for_task(session, principal, catalog, case, task)
 
 
 def on_shortfall_supplied(
@@ -74,9 +79,12 @@ def on_result_revoked(session: Session, principal: Principal, task: Task, reason
     return licenses.revoke_for_task(session, principal, task.id, reason)
 
 
-def license_for_review(session: Session, principal: Principal, case: Case, identifier: str) -> License | None:
-    """A reviewer opening the license behind a 免提交 material: read and logged with the case number."""
+def stand_in_license(session: Session, principal: Principal, case: Case, identifier: str) -> License:
+    """The license behind a 免提交 material. Anyone but the applicant opening it (a reviewer) is a
+    shared-data read, logged with the case number."""
     row = licenses.by_identifier(session, identifier)
-    if row is not None:
+    if row is None:
+        raise NotFound("证照不存在", field="identifier", code="license_not_found")
+    if not is_applicant(principal, case):
         licenses.read_for_case(session, principal, row, case.number)
     return row

@@ -9,7 +9,15 @@ from sqlalchemy.orm import Session
 
 from onething.cases import forms
 from onething.cases import repository as repo
-from onething.cases.context import case_event, case_guide, find_case, require_applicant, require_clerk, route
+from onething.cases.context import (
+    case_event,
+    case_guide,
+    find_case,
+    require_applicant,
+    require_clerk,
+    results_held,
+    route,
+)
 from onething.cases.department import dispatch_ready, make_tasks, refresh_deadline
 from onething.cases.schemas import AcceptIn, CorrectionIn, DeliverIn, RefuseIn, ShortfallIn
 from onething.cases.workflow import Actor, CaseStatus, case_move
@@ -146,7 +154,7 @@ def deliver(session: Session, principal: Principal, number: str, body: DeliverIn
     case closes when the applicant confirms receipt."""
     case = find_case(session, principal, number, lock=True)
     t = case_move(case.status, "deliver", require_clerk(principal, case))
-    if case.shortfall and not case.shortfall.get("supplied_on"):
+    if results_held(case):
         raise Conflict("容缺材料尚未补齐，审批结果暂缓发放", field="shortfall", code="results_held")
     if body.method == "post":
         for name in ("address", "carrier", "tracking_number"):

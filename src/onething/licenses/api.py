@@ -16,6 +16,7 @@ from onething.kit.web import SessionDep
 from onething.licenses import render, views
 from onething.licenses import service as licenses
 from onething.licenses.schemas import LicenseDetail, LicenseOut, SealOut, StatusIn, VerifyOut
+from onething.models import License
 
 router = APIRouter(prefix="/api/v1", tags=["电子证照"])
 PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
@@ -36,17 +37,22 @@ def get_license(identifier: str, principal: PrincipalDep, session: SessionDep) -
 @router.get("/licenses/{identifier}/document")
 def license_document(identifier: str, principal: PrincipalDep, session: SessionDep) -> Response:
     """下载带电子印章签名的证照文件（JSON），可在核验接口或任何持有公钥的一方核验。"""
-    row = licenses.get(session, principal, identifier)
-    body = orjson.dumps(views.document_of(row), option=orjson.OPT_INDENT_2)
-    headers = {**PRIVATE, "Content-Disposition": f'attachment; filename="{row.number}.json"'}
-    return Response(body, media_type="application/json", headers=headers)
+    return download(licenses.get(session, principal, identifier), "json")
 
 
 @router.get("/licenses/{identifier}/pdf")
 def license_pdf(identifier: str, principal: PrincipalDep, session: SessionDep) -> Response:
-    row = licenses.get(session, principal, identifier)
-    headers = {**PRIVATE, "Content-Disposition": f'attachment; filename="{row.number}.pdf"'}
-    return Response(render.pdf(views.sheet(row, full=True)), media_type="application/pdf", headers=headers)
+    return download(licenses.get(session, principal, identifier), "pdf")
+
+
+def download(row: License, kind: str) -> Response:
+    """The holder's copy, the signed file (json) or the PDF: personal, so never cached or sniffed."""
+    if kind == "pdf":
+        body, media_type = render.pdf(views.sheet(row, full=True)), "application/pdf"
+    else:
+        body, media_type = orjson.dumps(views.document_of(row), option=orjson.OPT_INDENT_2), "application/json"
+    headers = {**PRIVATE, "Content-Disposition": f'attachment; filename="{row.number}.{kind}"'}
+    return Response(body, media_type=media_type, headers=headers)
 
 
 @router.post("/licenses/{identifier}/status", response_model=LicenseDetail)

@@ -8,15 +8,15 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from onething.identity import repository as identity_repo
 from onething.identity.audit import record
 from onething.identity.principal import Principal
 from onething.kit import clock
 from onething.kit.errors import ValidationFailed
 from onething.kit.validators import CREDIT_CHARS, credit_code_check_char, org_code_check_char
-from onething.models import Case, Enterprise, EnterpriseMandate, Org, User
+from onething.models import Case, Enterprise, EnterpriseMandate, Org
 
 # Organisation-code bodies of newly registered enterprises start with MA, as the registries' do.
 _PREFIX = "MA"
@@ -59,7 +59,7 @@ def register_from_case(session: Session, principal: Principal, case: Case, regis
         staff_count=_int(form.get("employee_count")),
         status="存续",
     )
-    session.add(row)
+    identity_repo.add(session, row)
     session.flush()
     case.applicant_credit_code = code
     _mandate(session, case, code, str(rep_id), today)
@@ -81,23 +81,19 @@ def _mandate(session: Session, case: Case, code: str, rep_id: str, today: dt.dat
     window clerk who keyed the case in does not: the applicant's own account does, if they have one)."""
     user_id: int | None = case.created_by
     if case.channel in ("window", "helper"):
-        user_id = session.scalar(select(User.id).where(User.id_number == case.applicant_id_number))
+        account = identity_repo.user_by_login(session, case.applicant_id_number or "")
+        user_id = account.id if account is not None else None
     if user_id is None:
         return
-    exists = session.scalar(
-        select(EnterpriseMandate.id).where(EnterpriseMandate.user_id == user_id, EnterpriseMandate.credit_code == code)
+    mandate = EnterpriseMandate(
+        user_id=user_id,
+        credit_code=code,
+        granted_by_id_number=rep_id,
+        scope="全部事项",
+        valid_from=today,
+        valid_until=None,
     )
-    if exists is None:
-        session.add(
-            EnterpriseMandate(
-                user_id=user_id,
-                credit_code=code,
-                granted_by_id_number=rep_id,
-                scope="全部事项",
-                valid_from=today,
-                valid_until=None,
-            )
-        )
+    identity_repo.add(session, mandate)
 
 
 def _capital(value: Any) -> Decimal:

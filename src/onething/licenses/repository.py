@@ -90,10 +90,6 @@ def of_task(session: Session, task_id: int) -> Sequence[License]:
     return session.scalars(select(License).where(License.task_id == task_id)).all()
 
 
-def of_case(session: Session, case_id: int) -> Sequence[License]:
-    return session.scalars(select(License).where(License.case_id == case_id).order_by(License.id)).all()
-
-
 def events(session: Session, license_id: int) -> Sequence[LicenseEvent]:
     return session.scalars(
         select(LicenseEvent).where(LicenseEvent.license_id == license_id).order_by(LicenseEvent.id)

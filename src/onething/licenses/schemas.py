@@ -28,7 +28,6 @@ class LicenseOut(BaseModel):
     status: str
     status_name: str
     status_reason: str | None
-    case_number: str | None = None
     verify_url: str
 
 

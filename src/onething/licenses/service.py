@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -67,10 +68,19 @@ def init_seals(session: Session, catalog: Catalog, org_codes: Iterable[str] = ()
 
 def _signer(session: Session, org: Org) -> tuple[SealKey, seals.Signer]:
     row = repo.current_seal(session, org.id)
-    keys = key_directory()
-    if row is None or not keys.exists(row.key_id):
-        raise Conflict(f"{org.name}尚未配置电子印章，请运行 onething seals init", field="org", code="no_seal")
-    return row, keys.signer(row.key_id)
+    try:
+        if row is None:
+            raise FileNotFoundError
+        return row, _loaded_signer(str(get_settings().seals_dir), row.key_id)
+    except FileNotFoundError:
+        raise Conflict(f"{org.name}尚未配置电子印章，请运行 onething seals init", field="org", code="no_seal") from None
+
+
+@lru_cache(maxsize=1024)
+def _loaded_signer(directory: str, key_id: str) -> seals.Signer:
+    """Reading and checking a key file costs more than a signature: once per key per process. A key id
+    never changes its key (a new seal gets a new id), so the cache cannot go stale."""
+    return seals.KeyDirectory(directory).signer(key_id)
 
 
 def public_seal(session: Session, key_or_org: str) -> list[SealKey]:
@@ -88,16 +98,12 @@ def public_seal(session: Session, key_or_org: str) -> list[SealKey]:
 # --- issue ---------------------------------------------------------------------------------------------
 
 
-def results_held(case: Case) -> bool:
-    return bool(case.shortfall and not case.shortfall.get("supplied_on"))
-
-
 def issue_for_task(session: Session, principal: Principal, catalog: Catalog, case: Case, task: Task) -> License | None:
-    """The task's result license, sealed; None when its item has no result license type, when the
-    results are held for a tolerated shortfall, or when it was issued already."""
+    """The task's result license, sealed; None when its item has no result license type or it was issued
+    already. Whether results are held (容缺) is the case's rule: the caller decides."""
     item = catalog.items.get(task.item_code)
     result = item.spec.result if item is not None else None
-    if result is None or result.license_type is None or task.kind != "approval" or results_held(case):
+    if result is None or result.license_type is None or task.kind != "approval":
         return None
     if repo.of_task(session, task.id):
         return None
@@ -282,13 +288,18 @@ def change_status(session: Session, principal: Principal, ident: str, action: st
     row = repo.readable_by_identifier(session, principal, ident)
     if row is None:
         raise NotFound(f"没有您可查看的证照 {ident}", field="identifier", code="license_not_found")
-    if row.issuer_org_id not in principal.orgs(*repo.ISSUER_STAFF):
+    if not is_issuer(principal, row):
         raise Forbidden("只有发证机构可以变更证照状态", code="not_issuer")
     row = repo.by_identifier(session, ident, lock=True) or row
     if row.status != "valid":
         name = document.STATUS_NAMES.get(row.status, row.status)
         raise Conflict(f"证照当前状态为「{name}」，不能再变更", field="status", code="illegal_transition")
     return set_status(session, principal, row, action, reason.strip())
+
+
+def is_issuer(principal: Principal, row: License) -> bool:
+    """Only the issuing org's approvers and heads change a license's status."""
+    return row.issuer_org_id in principal.orgs(*repo.ISSUER_STAFF)
 
 
 def set_status(session: Session, principal: Principal, row: License, action: str, reason: str) -> License:
@@ -375,10 +386,6 @@ def by_identifier(session: Session, ident: str) -> License | None:
 
 def history(session: Session, row: License) -> Sequence[Any]:
     return repo.events(session, row.id)
-
-
-def case_licenses(session: Session, case_id: int) -> Sequence[License]:
-    return repo.of_case(session, case_id)
 
 
 # --- 免提交: licenses standing in for materials --------------------------------------------------------

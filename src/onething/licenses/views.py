@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from onething.identity.principal import Principal
 from onething.kit import clock
-from onething.kit.errors import NotFound
 from onething.kit.masking import mask_address, mask_id_number, mask_name, mask_text
 from onething.kit.settings import get_settings
 from onething.licenses import document
@@ -16,8 +15,6 @@ from onething.licenses import service as licenses
 from onething.licenses.render import Sheet
 from onething.licenses.schemas import LicenseDetail, LicenseField, LicenseOut, VerifyOut
 from onething.models import License
-
-PERSONAL_WORDS = ("身份证", "身份号码", "手机", "电话", "住址", "地址", "联系")
 
 
 def verify_url(identifier: str) -> str:
@@ -39,12 +36,12 @@ def _field_value(label: str, value: str, full: bool) -> str:
         return value
     if "地址" in label or "住址" in label:
         return mask_address(value)
-    if any(word in label for word in PERSONAL_WORDS) or "姓名" in label:
-        return mask_name(value) if "姓名" in label else mask_text(value) if value else value
-    return mask_text(value)
+    if "姓名" in label:
+        return mask_name(value)
+    return mask_text(value)  # ID numbers and mobiles inside any other value
 
 
-def row_out(row: License, *, full: bool, case_number: str | None = None) -> LicenseOut:
+def row_out(row: License, *, full: bool) -> LicenseOut:
     status = document.effective_status(row.status, row.valid_until, clock.today())
     return LicenseOut(
         identifier=row.identifier,
@@ -60,7 +57,6 @@ def row_out(row: License, *, full: bool, case_number: str | None = None) -> Lice
         status=status,
         status_name=document.STATUS_NAMES[status],
         status_reason=row.status_reason,
-        case_number=case_number,
         verify_url=verify_url(row.identifier),
     )
 
@@ -73,10 +69,11 @@ def fields_of(row: License, *, full: bool) -> list[LicenseField]:
 
 
 def detail(session: Session, principal: Principal, identifier: str) -> LicenseDetail:
-    return _detail(session, licenses.get(session, principal, identifier))
+    return detail_of(session, licenses.get(session, principal, identifier))
 
 
-def _detail(session: Session, row: License) -> LicenseDetail:
+def detail_of(session: Session, row: License) -> LicenseDetail:
+    """The full view of a license the caller may see (access checked and logged by the caller)."""
     history = [
         {"at": e.at, "actor": e.actor_name, "action": e.action, "to_status": e.to_status, "reason": e.reason}
         for e in licenses.history(session, row)
@@ -88,14 +85,6 @@ def _detail(session: Session, row: License) -> LicenseDetail:
         signature=row.signature,
         history=history,
     )
-
-
-def for_case(session: Session, identifier: str) -> LicenseDetail:
-    """A license opened through a case it stands in for (the caller checked the case and logged the read)."""
-    row = licenses.by_identifier(session, identifier)
-    if row is None:
-        raise NotFound("证照不存在", field="identifier", code="license_not_found")
-    return _detail(session, row)
 
 
 def wallet(session: Session, principal: Principal) -> list[LicenseOut]:
@@ -116,11 +105,10 @@ def verdict_out(verdict: document.Verdict, row: License | None) -> VerifyOut:
 def public_check(session: Session, identifier: str) -> tuple[VerifyOut, License | None]:
     """The public verification of an identifier: our record against its seal; personal data masked."""
     row = licenses.by_identifier(session, identifier)
-    if row is None:
-        return VerifyOut(
-            authentic=False, valid=False, status=None, status_name=None, reasons=["平台没有该证照的签发记录"]
-        ), None
-    return verdict_out(licenses.verify_row(session, row), row), row
+    verdict = (
+        licenses.verify_row(session, row) if row is not None else document.Verdict(reasons=["平台没有该证照的签发记录"])
+    )
+    return verdict_out(verdict, row), row
 
 
 def sheet(row: License, *, full: bool) -> Sheet:

@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from markupsafe import Markup
 from pydantic import ValidationError as PydanticError
 from sqlalchemy.orm import Session
 
@@ -39,8 +38,7 @@ from onething.identity.principal import Principal
 from onething.kit.errors import AppError, ValidationFailed
 from onething.kit.settings import get_settings
 from onething.kit.web import SessionDep
-from onething.licenses import render as render_license
-from onething.licenses import views as license_views
+from onething.web import licenses as license_pages
 from onething.web.render import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(current_principal)])
@@ -222,10 +220,7 @@ def material_license(
     """The e-license behind a 免提交 material, for the applicant and the case's reviewers (logged)."""
     if not principal.authenticated:
         return _login(request)
-    ident = intake.license_of(session, principal, number, material_id)
-    item = license_views.for_case(session, ident)
-    qr = Markup(render_license.qr_svg(item.verify_url))
-    return render(request, "licenses/license.html", item=item, qr=qr, issuer=False, changes={}, error=None)
+    return license_pages.show(request, session, intake.license_of(session, principal, number, material_id))
 
 
 @router.post("/cases/{number}/materials/{material_id}/remove")

@@ -3,7 +3,7 @@ login), and the issuing org's status change. No JavaScript."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,6 +16,8 @@ from onething.kit.errors import AppError
 from onething.kit.web import SessionDep
 from onething.licenses import document, render, views
 from onething.licenses import service as licenses
+from onething.licenses.api import download
+from onething.models import License
 from onething.web.render import render as page
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(current_principal)])
@@ -42,28 +44,35 @@ def license_page(identifier: str, request: Request, principal: PrincipalDep, ses
 def _license(
     request: Request, principal: Principal, session: Session, identifier: str, error: AppError | None = None
 ) -> Response:
-    detail = views.detail(session, principal, identifier)
-    row = licenses.by_identifier(session, identifier)
-    issuer = row is not None and row.issuer_org_id in principal.orgs("approver", "dept_head")
+    row = licenses.get(session, principal, identifier)
+    return show(request, session, row, issuer=licenses.is_issuer(principal, row), error=error)
+
+
+def show(
+    request: Request, session: Session, row: License, *, issuer: bool = False, error: AppError | None = None
+) -> Response:
+    """One license with its QR code; the status form when the viewer is its issuer."""
+    item = views.detail_of(session, row)
     return page(
         request,
         "licenses/license.html",
         error.status if error else 200,
-        item=detail,
-        qr=Markup(render.qr_svg(detail.verify_url)),
+        item=item,
+        qr=Markup(render.qr_svg(item.verify_url)),  # segno's own SVG: no user text in it
         issuer=issuer,
         changes=document.CHANGE_NAMES,
         error=error,
     )
 
 
-@router.get("/licenses/{identifier}/pdf")
-def license_pdf(identifier: str, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+@router.get("/licenses/{identifier}/{kind}")
+def license_download(
+    identifier: str, kind: Literal["pdf", "json"], request: Request, principal: PrincipalDep, session: SessionDep
+) -> Response:
+    """The PDF or the signed file, for a browser (the API's routes want a CSRF header with a cookie)."""
     if not principal.authenticated:
         return _login(request)
-    row = licenses.get(session, principal, identifier)
-    headers = {"Content-Disposition": f'inline; filename="{row.number}.pdf"', "Cache-Control": "private, no-store"}
-    return Response(render.pdf(views.sheet(row, full=True)), media_type="application/pdf", headers=headers)
+    return download(licenses.get(session, principal, identifier), kind)
 
 
 @router.post("/licenses/{identifier}/status")
