@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import bench_generate
 import case_lifecycle
 import catalog_load
+import evaluations
 import guide_http
 import guide_latency
 import libraries_fill
@@ -26,6 +27,9 @@ def main() -> None:
     results += [bench_generate.main(), libraries_fill.main()]
     results.append(case_lifecycle.main(pg_url=catalog_load.fresh_pg(pg, "bench_cases") if pg else None))
     results.append(licenses.main(pg_url=catalog_load.fresh_pg(pg, "bench_licenses") if pg else None))
+    # 好差评 statistics and the deadline scan at a moderate scale (the README's figure: 21,326,808 / 5 M).
+    evaluations_url = catalog_load.fresh_pg(pg, "bench_evaluations") if pg else None
+    results.append(evaluations.main(pg_url=evaluations_url, count=1_000_000, tasks=1_000_000))
     text = json.dumps(results, ensure_ascii=False, indent=2)
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)

@@ -39,6 +39,8 @@ os.environ["ONETHING_CATALOG_CHECK_SECONDS"] = "0"
 os.environ["ONETHING_PASSWORD_TIME_COST"] = "1"
 os.environ["ONETHING_PASSWORD_MEMORY_KIB"] = "8192"
 os.environ["ONETHING_SECRET_KEY"] = "test-secret-key-not-for-production"
+# The supervision job runs when a test runs it (on its chosen day), never from a background thread.
+os.environ["ONETHING_SUPERVISION_INTERVAL_SECONDS"] = "0"
 # Uploaded materials go to a scratch directory, never the working tree's var/.
 os.environ.setdefault("ONETHING_FILES_DIR", tempfile.mkdtemp(prefix="onething-files-"))
 os.environ.setdefault("ONETHING_SEALS_DIR", tempfile.mkdtemp(prefix="onething-seals-"))

@@ -149,4 +149,21 @@ ROWS: list[Row] = [
         },
         note="only the enterprise's agent; a clerk must choose the window or helper channel",
     ),
+    # 好差评 and supervision: lists are filtered by who asks; statistics and the dashboard are the
+    # supervisors' (within their region: 长沙's supervisor may not look at 株洲 or the province).
+    Row("GET", "/api/v1/evaluations", only(*LOGGED_IN)),
+    Row("GET", "/api/v1/rectifications", only(*LOGGED_IN)),
+    Row("GET", "/api/v1/supervision/warnings", only("window_clerk", "approver", "dept_head", "supervisor")),
+    Row("GET", "/api/v1/stats/evaluations?region=430100", only("supervisor")),
+    Row("GET", "/api/v1/stats/evaluations?region=430200", {}, note="another city"),
+    Row("GET", "/api/v1/stats/evaluations?region=430000", {}, note="above the supervisor's region"),
+    Row("GET", "/api/v1/stats/cases?region=430104", only("supervisor")),
+    Row(
+        "POST",
+        "/api/v1/rectifications/999999/callback",
+        {},
+        default=404,
+        body={"contacted": True, "note": "回访"},
+        note="no such rectification, or none the subject may see",
+    ),
 ]

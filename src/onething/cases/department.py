@@ -93,6 +93,18 @@ def refresh_deadline(session: Session, case: Case, tasks: Sequence[Task] | None 
         case.deadline = found
 
 
+def reproject_stopped(session: Session, limit: int = 5000) -> int:
+    """Store today's projection for running cases with a stopped clock (special procedure, task
+    returned for correction): their promised deadline moves on day by day while the stop lasts, and
+    supervision reads the stored value. For the periodic job."""
+    changed = 0
+    for case in repo.running_cases_with_stopped_clock(session, limit):
+        before = case.deadline
+        refresh_deadline(session, case)
+        changed += case.deadline != before
+    return changed
+
+
 def projected_deadline(session: Session, tasks: Sequence[Task]) -> dt.date | None:
     """The case's deadline as of today (a running stop pushes it on day by day), or None once all
     is decided. Read views use it as it is; ``refresh_deadline`` stores it on each change."""

@@ -105,6 +105,18 @@ def task_by_id(session: Session, principal: Principal, task_id: int) -> Task | N
     return session.scalar(readable_tasks(principal).where(Task.id == task_id))
 
 
+def running_cases_with_stopped_clock(session: Session, limit: int) -> Sequence[Case]:
+    stopped = select(Task.case_id).where(Task.status.in_(("suspended", "returned")))
+    stmt = (
+        select(Case)
+        .where(Case.status.in_(("accepted", "processing", "correction_requested")), Case.id.in_(stopped))
+        .order_by(Case.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return session.scalars(stmt).all()
+
+
 def tasks_of(session: Session, case_id: int, *, lock: bool = False) -> Sequence[Task]:
     stmt = select(Task).where(Task.case_id == case_id).order_by(Task.id)
     if lock:

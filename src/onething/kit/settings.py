@@ -61,6 +61,28 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"  # printed in the QR code of every license
     upload_batch_max_files: int = 20  # files in one multi-file upload request
     request_max_bytes: int = 1024 * 1024  # any other request body (JSON, forms)
+    # 好差评: a rating is taken until this many working days after the service ends; then the
+    # occasion counts as not rated, or as 满意 where the province's rules say so (reported apart).
+    evaluation_window_days: int = 10
+    evaluation_default_good: bool = False
+    rerate_window_days: int = 5  # 追评 after the answer to a bad review
+    rectification_callback_days: int = 1  # call back and verify a bad review
+    rectification_days: int = 15  # rectify and answer the rater, from the bad review
+    # 红黄牌: yellow when this many working days or fewer are left (by the level of the org that holds
+    # the deadline; rectification steps by step), red when overdue.
+    warning_yellow_days: dict[str, int] = {"province": 1, "city": 1, "county": 1, "township": 1, "village": 1}
+    rectification_yellow_days: dict[str, int] = {"callback": 0, "rectify": 3}
+    supervision_interval_seconds: float = 60.0
+    # Where notifications go: "log" (the application log), "webhook" (POST JSON to notify_webhook_url,
+    # e.g. an SMS or 政务微信 gateway), "smtp" (mail to smtp_to, the 电子监察 mailbox).
+    notify_sender: Literal["log", "webhook", "smtp"] = "log"
+    notify_webhook_url: str | None = None
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_from: str = "onething@localhost"
+    smtp_to: str = "supervision@localhost"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
     s3_endpoint_url: str | None = None  # unset: AWS itself
     s3_bucket: str | None = None
     s3_access_key: str | None = None

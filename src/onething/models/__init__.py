@@ -6,10 +6,12 @@ from onething.models.base import Base
 from onething.models.calendar import HolidayDay, HolidayYear
 from onething.models.cases import Case, CaseEvent, CaseMaterial, CaseSequence, Task, TaskEvent
 from onething.models.catalog import CatalogEntry, CatalogVersion
+from onething.models.evaluations import Evaluation, EvaluationDaily, EvaluationEvent, Rectification
 from onething.models.identity import EnterpriseMandate, Hall, Org, RoleGrant, User, Window
 from onething.models.licenses import License, LicenseEvent, LicenseSequence, SealKey
 from onething.models.region import Region
 from onething.models.sharing import Enterprise, Person
+from onething.models.supervision import DeadlineWarning, JobLease, OutboxMessage
 
 __all__ = [
     "AuditEntry",
@@ -21,17 +23,24 @@ __all__ = [
     "CaseSequence",
     "CatalogEntry",
     "CatalogVersion",
+    "DeadlineWarning",
     "Enterprise",
     "EnterpriseMandate",
+    "Evaluation",
+    "EvaluationDaily",
+    "EvaluationEvent",
     "Hall",
     "HolidayDay",
     "HolidayYear",
+    "JobLease",
     "License",
     "LicenseEvent",
     "LicenseSequence",
     "LoginFailure",
     "Org",
+    "OutboxMessage",
     "Person",
+    "Rectification",
     "Region",
     "RoleGrant",
     "SealKey",

@@ -19,6 +19,7 @@ from onething.cases import api as cases_api
 from onething.catalog import api as catalog_api
 from onething.catalog import service as catalog_service
 from onething.catalog.search import index_for
+from onething.evaluations import api as evaluations_api
 from onething.guide import api as guide_api
 from onething.guide.prepared import prepared
 from onething.identity import api as identity_api
@@ -31,9 +32,13 @@ from onething.kit.settings import Settings, get_settings
 from onething.kit.web import install_error_handlers
 from onething.licenses import api as licenses_api
 from onething.sharing import api as sharing_api
+from onething.supervision import api as supervision_api
+from onething.supervision.jobs import Runner
 from onething.web import account, pages, system
 from onething.web import cases as case_pages
+from onething.web import evaluations as evaluation_pages
 from onething.web import licenses as license_pages
+from onething.web import supervision as supervision_pages
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -47,7 +52,11 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _warm_up(app)
+        runner = Runner(app.state.sessions, settings.supervision_interval_seconds)
+        if settings.supervision_interval_seconds > 0:
+            runner.start()  # every process may run it: the job's steps are leased
         yield
+        runner.stop()
 
     app = FastAPI(
         title="OneThing 一件事一次办",
@@ -67,9 +76,13 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(sharing_api.router)
     app.include_router(cases_api.router)
     app.include_router(licenses_api.router)
+    app.include_router(evaluations_api.router)
+    app.include_router(supervision_api.router)
     app.include_router(account.router)
     app.include_router(case_pages.router)
     app.include_router(license_pages.router)
+    app.include_router(evaluation_pages.router)
+    app.include_router(supervision_pages.router)
     app.include_router(pages.router)
     app.add_middleware(BodyLimit, limit_for=body_limits(settings))
     return app

@@ -1,0 +1,184 @@
+"""The periodic supervision job. Each step runs in its own transaction under a lease (a row in
+``job_leases`` taken with one conditional UPDATE), so several app processes or machines may all run
+the job: one of them does each step, the others skip it; a holder that dies loses the lease when it
+expires. The steps are also idempotent on their own, so a step run twice changes nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from onething.cases import department
+from onething.catalog.holidays import calendar
+from onething.evaluations import service as evaluations
+from onething.kit import clock
+from onething.kit.clock import now
+from onething.kit.settings import get_settings
+from onething.models import JobLease
+from onething.outbox.dispatch import deliver
+from onething.outbox.senders import Sender, sender_for
+from onething.supervision import rollup, scan
+
+log = logging.getLogger(__name__)
+LEASE = dt.timedelta(minutes=5)
+ROLLUP_OVERLAP = dt.timedelta(minutes=10)  # re-read changes this recent: commits land out of order
+
+
+def holder_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def _ensure(session: Session, name: str) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(JobLease).values(name=name).on_conflict_do_nothing())
+    else:
+        session.execute(insert(JobLease).values(name=name).prefix_with("OR IGNORE"))
+
+
+def acquire(sessions: Callable[[], Session], name: str, holder: str, ttl: dt.timedelta = LEASE) -> bool:
+    with sessions() as session, session.begin():
+        _ensure(session, name)
+        at = now()
+        stmt = (
+            update(JobLease)
+            .where(
+                JobLease.name == name,
+                or_(JobLease.holder.is_(None), JobLease.expires_at < at, JobLease.holder == holder),
+            )
+            .values(holder=holder, expires_at=at + ttl)
+            .returning(JobLease.name)
+        )
+        return session.execute(stmt).scalar() is not None
+
+
+def release(session: Session, name: str, holder: str, watermark: dict[str, Any] | None = None) -> None:
+    values: dict[str, Any] = {"holder": None, "expires_at": None, "last_run_at": now()}
+    if watermark is not None:
+        values["watermark"] = watermark
+    session.execute(update(JobLease).where(JobLease.name == name, JobLease.holder == holder).values(**values))
+
+
+def _watermark(session: Session, name: str) -> dict[str, Any]:
+    return session.scalar(select(JobLease.watermark).where(JobLease.name == name)) or {}
+
+
+@dataclass
+class TickReport:
+    ran: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _step(
+    sessions: Callable[[], Session],
+    report: TickReport,
+    name: str,
+    holder: str,
+    work: Callable[[Session, dict[str, Any]], tuple[int, dict[str, Any] | None]],
+) -> None:
+    """Run ``work`` under the lease ``name``: its changes and the lease's release (with the new
+    watermark) commit together, so a crash leaves the old watermark and the step is simply redone."""
+    if not acquire(sessions, name, holder):
+        report.skipped.append(name)
+        return
+    try:
+        with sessions() as session, session.begin():
+            count, mark = work(session, _watermark(session, name))
+            release(session, name, holder, mark)
+    except Exception:
+        with sessions() as session, session.begin():
+            release(session, name, holder)
+        raise
+    report.ran.append(name)
+    report.counts[name] = count
+
+
+def tick(sessions: Callable[[], Session], today: dt.date | None = None, sender: Sender | None = None) -> TickReport:
+    """One pass of every step; ``today`` defaults to the local date."""
+    settings = get_settings()
+    day = today or clock.today()
+    holder = holder_name()
+    report = TickReport()
+
+    def enrol(session: Session, mark: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        total, after = 0, int(mark.get("after_event", 0))
+        while True:
+            n, after_next = evaluations.enrol(session, after)
+            total += n
+            if after_next == after:
+                return total, {"after_event": after}
+            after = after_next
+
+    def lapse(session: Session, mark: dict[str, Any]) -> tuple[int, None]:
+        return evaluations.expire(session, day), None
+
+    def reproject(session: Session, mark: dict[str, Any]) -> tuple[int, None]:
+        with clock.pinned(day):
+            return department.reproject_stopped(session), None
+
+    def warn(session: Session, mark: dict[str, Any]) -> tuple[int, None]:
+        result = scan.scan(
+            session, calendar(session), day, settings.warning_yellow_days, settings.rectification_yellow_days
+        )
+        return result.raised, None
+
+    def announce(session: Session, mark: dict[str, Any]) -> tuple[int, None]:
+        return scan.announce(session), None
+
+    def refresh(session: Session, mark: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        since = dt.datetime.fromisoformat(mark["since"]) if "since" in mark else None
+        days, seen = rollup.refresh(session, since)
+        start = (seen or since or now()) - ROLLUP_OVERLAP
+        return days, {"since": start.isoformat()}
+
+    with clock.pinned(day):
+        _step(sessions, report, "evaluations.enrol", holder, enrol)
+        _step(sessions, report, "evaluations.expire", holder, lapse)
+        _step(sessions, report, "cases.reproject", holder, reproject)
+        _step(sessions, report, "supervision.scan", holder, warn)
+    # Not under a lease: SKIP LOCKED shares these between processes row by row.
+    with sessions() as session, session.begin():
+        report.counts["supervision.announce"] = announce(session, {})[0]
+    _step(sessions, report, "evaluations.rollup", holder, refresh)
+    delivered = deliver(sessions, sender or sender_for(settings))
+    report.counts["outbox.sent"] = delivered.sent
+    return report
+
+
+class Runner:
+    """Runs ``tick`` every ``interval`` seconds in a daemon thread (started by the app, or by
+    ``onething supervise``); errors are logged and the next tick tries again."""
+
+    def __init__(self, sessions: Callable[[], Session], interval: float) -> None:
+        self.sessions = sessions
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="onething-supervision", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                tick(self.sessions)
+            except Exception:
+                log.exception("supervision tick failed")

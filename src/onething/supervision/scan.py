@@ -1,0 +1,248 @@
+"""The deadline scan (红黄牌): set-based statements that raise a card for every task, case and
+rectification step at or past its yellow line, resolve the cards whose step is done or whose deadline
+moved, and queue one notification per new card.
+
+Raising is idempotent and safe to run in several processes at once: a card's unique key (subject,
+step, level, due) makes a second insert a no-op (ON CONFLICT DO NOTHING), and notifications are
+claimed with SKIP LOCKED, so each card is announced exactly once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    exists,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from onething.cases.workflow import CLOCK_STOPPED, TaskStatus
+from onething.evaluations.rules import Step
+from onething.kit.calendar import WorkCalendar
+from onething.kit.clock import now
+from onething.models import Case, DeadlineWarning, Org, Rectification, Task
+from onething.outbox.service import enqueue
+from onething.supervision.rules import LEVEL_NAMES, STEP_NAMES
+
+RUNNING_TASK = (TaskStatus.pending, TaskStatus.claimed)  # the department's clock runs
+RUNNING_CASE = ("accepted", "processing")
+RECTIFY_STEPS = (Step.classify, Step.appealing, Step.rectifying, Step.answering)
+W = DeadlineWarning
+COLUMNS = (
+    "subject",
+    "subject_id",
+    "step",
+    "level",
+    "due",
+    "region_code",
+    "org_id",
+    "assignee_id",
+    "case_number",
+    "title",
+    "raised_on",
+    "raised_at",
+    "notified",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    raised: int
+    resolved: int
+
+
+def _insert(session: Session, source: Any) -> int:
+    stmt: Any
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt = pg_insert(W).from_select(COLUMNS, source).on_conflict_do_nothing()
+    else:
+        stmt = insert(W).from_select(COLUMNS, source).prefix_with("OR IGNORE")
+    return int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _day(day: dt.date) -> ColumnElement[dt.date]:
+    return literal(day, type_=W.raised_on.type)
+
+
+def _moment(at: dt.datetime) -> ColumnElement[dt.datetime]:
+    return literal(at, type_=W.raised_at.type)
+
+
+def _level(deadline: Any, today: dt.date) -> ColumnElement[str]:
+    return case((deadline < today, literal("red")), else_=literal("yellow"))
+
+
+def _by_threshold(levels: Mapping[str, int]) -> dict[int, list[str]]:
+    """Org levels grouped by their yellow line: usually one statement covers all of them."""
+    grouped: dict[int, list[str]] = defaultdict(list)
+    for level, days in levels.items():
+        grouped[days].append(level)
+    return grouped
+
+
+def _tasks(session: Session, cal: WorkCalendar, today: dt.date, levels: Mapping[str, int]) -> int:
+    raised = 0
+    at = now()
+    for days, org_levels in _by_threshold(levels).items():
+        line = cal.add_working_days(today, days)
+        source = (
+            select(
+                literal("task"),
+                Task.id,
+                literal("approve"),
+                _level(Task.deadline, today),
+                Task.deadline,
+                Case.region_code,
+                Task.org_id,
+                Task.assignee_id,
+                Case.number,
+                Case.thing_name + literal(" · ") + Task.item_name,
+                _day(today),
+                _moment(at),
+                literal(False),
+            )
+            .join(Case, Case.id == Task.case_id)
+            .where(
+                Task.status.in_(RUNNING_TASK),
+                Task.deadline <= line,
+                Task.org_id.in_(select(Org.id).where(Org.level.in_(org_levels))),
+            )
+        )
+        raised += _insert(session, source)
+    return raised
+
+
+def _cases(session: Session, cal: WorkCalendar, today: dt.date, levels: Mapping[str, int]) -> int:
+    """A case's own card runs on its promised deadline; a case with a stopped clock is left to its
+    tasks (its deadline moves day by day until the stop ends)."""
+    raised = 0
+    at = now()
+    stopped = exists().where(Task.case_id == Case.id, Task.status.in_(CLOCK_STOPPED))
+    for days, org_levels in _by_threshold(levels).items():
+        line = cal.add_working_days(today, days)
+        source = select(
+            literal("case"),
+            Case.id,
+            literal("conclude"),
+            _level(Case.deadline, today),
+            Case.deadline,
+            Case.region_code,
+            Case.receiving_org_id,
+            literal(None),
+            Case.number,
+            Case.thing_name,
+            _day(today),
+            _moment(at),
+            literal(False),
+        ).where(
+            Case.status.in_(RUNNING_CASE),
+            Case.deadline <= line,
+            ~stopped,
+            Case.receiving_org_id.in_(select(Org.id).where(Org.level.in_(org_levels))),
+        )
+        raised += _insert(session, source)
+    return raised
+
+
+def _rectifications(session: Session, cal: WorkCalendar, today: dt.date, steps: Mapping[str, int]) -> int:
+    raised = 0
+    at = now()
+    for step, statuses, due in (
+        ("callback", (Step.callback,), Rectification.callback_due),
+        ("rectify", RECTIFY_STEPS, Rectification.rectify_due),
+    ):
+        line = cal.add_working_days(today, steps.get(step, 0))
+        source = select(
+            literal("rectification"),
+            Rectification.id,
+            literal(step),
+            _level(due, today),
+            due,
+            Rectification.region_code,
+            Rectification.org_id,
+            literal(None),
+            Rectification.case_number,
+            literal("差评整改：") + Rectification.case_number,
+            _day(today),
+            _moment(at),
+            literal(False),
+        ).where(Rectification.status.in_(statuses), due <= line)
+        raised += _insert(session, source)
+    return raised
+
+
+def _still_due() -> ColumnElement[bool]:
+    """The card's step is still open with the same deadline."""
+    task = exists().where(Task.id == W.subject_id, Task.status.in_(RUNNING_TASK), Task.deadline == W.due)
+    case_ = exists().where(
+        Case.id == W.subject_id,
+        Case.status.in_(RUNNING_CASE),
+        Case.deadline == W.due,
+        ~exists().where(Task.case_id == Case.id, Task.status.in_(CLOCK_STOPPED)),
+    )
+    rect = exists().where(
+        Rectification.id == W.subject_id,
+        or_(
+            and_(W.step == "callback", Rectification.status == Step.callback, Rectification.callback_due == W.due),
+            and_(W.step == "rectify", Rectification.status.in_(RECTIFY_STEPS), Rectification.rectify_due == W.due),
+        ),
+    )
+    return or_(
+        and_(W.subject == "task", task),
+        and_(W.subject == "case", case_),
+        and_(W.subject == "rectification", rect),
+    )
+
+
+def _resolve(session: Session) -> int:
+    stmt = update(W).where(W.resolved_at.is_(None), ~_still_due()).values(resolved_at=now())
+    return int(session.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def scan(
+    session: Session,
+    cal: WorkCalendar,
+    today: dt.date,
+    levels: Mapping[str, int],
+    rectification_steps: Mapping[str, int],
+) -> ScanResult:
+    resolved = _resolve(session)
+    raised = _tasks(session, cal, today, levels)
+    raised += _cases(session, cal, today, levels)
+    raised += _rectifications(session, cal, today, rectification_steps)
+    return ScanResult(raised, resolved)
+
+
+def announce(session: Session, limit: int = 2000) -> int:
+    """One message to whoever holds the step (the assignee, else the org) and one to the region's
+    supervisors, per new card. Claimed with SKIP LOCKED: a second process takes other cards."""
+    stmt = select(W).where(W.notified.is_(False)).order_by(W.id).limit(limit).with_for_update(skip_locked=True)
+    cards = session.scalars(stmt).all()
+    for w in cards:
+        what = STEP_NAMES.get(w.step, w.step)
+        state = "已超期" if w.level == "red" else "临近期限"
+        subject = f"【{LEVEL_NAMES[w.level]}】{what}{state}：{w.title}"
+        body = f"办件 {w.case_number or '—'}，{what}期限 {w.due:%Y-%m-%d}，{state}。请及时办理。"
+        data = {"warning": w.id, "level": w.level, "step": w.step, "due": w.due.isoformat()}
+        topic = f"warning.{w.level}"
+        if w.assignee_id is not None:
+            enqueue(session, topic, "user", w.assignee_id, subject, body, data=data, warning_id=w.id)
+        elif w.org_id is not None:
+            enqueue(session, topic, "org", w.org_id, subject, body, data=data, warning_id=w.id)
+        enqueue(session, topic, "supervisors", w.region_code, subject, body, data=data, warning_id=w.id)
+        w.notified = True
+    return len(cards)

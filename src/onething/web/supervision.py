@@ -1,0 +1,162 @@
+"""Supervision pages: the dashboard of a region with server-drawn SVG charts, the 红黄牌 list, the
+好差评 statistics with their definitions, and their CSV/XLSX exports for a browser session."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+
+from onething.identity.deps import PrincipalDep, current_principal
+from onething.kit import charts
+from onething.kit.errors import ValidationFailed
+from onething.kit.export import content_disposition, to_csv, to_xlsx
+from onething.kit.web import SessionDep
+from onething.supervision import stats, views
+from onething.supervision.api import XLSX
+from onething.supervision.dashboard import CaseStats
+from onething.web.render import render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(current_principal)])
+Day = Annotated[str | None, Query()]
+
+
+def _login(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+
+def _day(text: str | None) -> dt.date | None:
+    """An empty date field means "not given"; a bad one is the user's mistake (422)."""
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(f"日期格式应为 YYYY-MM-DD：{text}", field="from", code="bad_date") from None
+
+
+def _charts(cases: CaseStats, by_region: stats.StatTable, by_week: stats.StatTable) -> dict[str, Markup]:
+    """Every chart is our own SVG text with escaped labels: safe to place in the page as is."""
+    things = cases.things[:8]
+    drawn = {
+        "things": charts.bar_chart(
+            "各一件事平均办理用时（工作日）",
+            [t["name"] for t in things],
+            [t["average_days"] for t in things],
+            unit="天",
+            reference=max((t["promised_days"] for t in things), default=None),
+            reference_label="承诺时限",
+        ),
+        "orgs": charts.hbar_chart(
+            "办理最慢的部门（平均工作日）",
+            [o["org"] for o in cases.slowest_orgs],
+            [o["average_days"] for o in cases.slowest_orgs],
+            unit="天",
+        ),
+        "weeks": charts.line_chart(
+            "每周按期办结率",
+            [w["week"] for w in cases.weeks],
+            {"按期办结率": [w["on_time_rate"] for w in cases.weeks]},
+            unit="%",
+            y_min=0,
+            y_max=100,
+        ),
+        "good": charts.line_chart(
+            "每周好评率与实际评价率",
+            [r["name"] for r in by_week.rows],
+            {
+                "好评率": [r["good_rate"] for r in by_week.rows],
+                "实际评价率": [r["rating_rate"] for r in by_week.rows],
+            },
+            unit="%",
+            y_min=0,
+            y_max=100,
+        ),
+        "regions": charts.bar_chart(
+            "各地区实际评价率",
+            [r["name"] for r in by_region.rows],
+            [r["rating_rate"] or 0 for r in by_region.rows],
+            unit="%",
+        ),
+        "open": charts.bar_chart(
+            "在办办件（按状态）", list(cases.open_cases), [float(v) for v in cases.open_cases.values()], unit="件"
+        ),
+    }
+    return {k: Markup(v) for k, v in drawn.items()}
+
+
+@router.get("/supervision", response_class=HTMLResponse)
+def dashboard(
+    request: Request,
+    principal: PrincipalDep,
+    session: SessionDep,
+    region: str | None = None,
+    from_: Annotated[str | None, Query(alias="from")] = None,
+    to: Day = None,
+) -> Response:
+    if not principal.authenticated:
+        return _login(request)
+    cases, by_region, by_week = views.dashboard(session, principal, region or None, _day(from_), _day(to))
+    return render(
+        request,
+        "supervision/dashboard.html",
+        cases=cases,
+        by_region=by_region,
+        by_week=by_week,
+        charts=_charts(cases, by_region, by_week),
+        measures={m.key: m for m in by_region.measures},
+    )
+
+
+@router.get("/supervision/warnings", response_class=HTMLResponse)
+def warnings(
+    request: Request,
+    principal: PrincipalDep,
+    session: SessionDep,
+    level: Literal["yellow", "red", ""] = "",
+    resolved: bool = False,
+) -> Response:
+    if not principal.authenticated:
+        return _login(request)
+    page = views.warnings(session, principal, level=level or None, include_resolved=resolved, limit=200)
+    return render(request, "supervision/warnings.html", items=page.items, level=level, resolved=resolved)
+
+
+@router.get("/supervision/stats", response_class=HTMLResponse)
+def statistics(
+    request: Request,
+    principal: PrincipalDep,
+    session: SessionDep,
+    region: str | None = None,
+    from_: Annotated[str | None, Query(alias="from")] = None,
+    to: Day = None,
+    by: str = "region",
+) -> Response:
+    if not principal.authenticated:
+        return _login(request)
+    table = views.evaluation_table(session, principal, region or None, _day(from_), _day(to), by)
+    query = f"region={table.region}&from={table.start}&to={table.end}&by={table.by}"
+    return render(request, "supervision/stats.html", table=table, by_names=stats.BY_NAMES, query=query)
+
+
+@router.get("/supervision/stats/export")
+def export(
+    request: Request,
+    principal: PrincipalDep,
+    session: SessionDep,
+    format: Literal["csv", "xlsx"],
+    region: str | None = None,
+    from_: Annotated[str | None, Query(alias="from")] = None,
+    to: Day = None,
+    by: str = "region",
+) -> Response:
+    if not principal.authenticated:
+        return _login(request)
+    table = views.as_export(views.evaluation_table(session, principal, region or None, _day(from_), _day(to), by))
+    data: Any
+    data, media = (to_csv(table), "text/csv; charset=utf-8") if format == "csv" else (to_xlsx(table), XLSX)
+    headers = {"Content-Disposition": content_disposition(f"{table.title}.{format}")}
+    return Response(data, media_type=media, headers=headers)

@@ -1,0 +1,248 @@
+"""Electronic supervision: a missed step turns yellow, then red; cards resolve when the step is done;
+the job is idempotent and safe in several processes at once; statistics and exports add up."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import openpyxl  # type: ignore[import-untyped]
+import pytest
+from cases_support import ok, pin
+from evaluations_support import GOOD_ONLINE, bad_review, concluded, run_job, sessions_of
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.orm import Session
+
+from onething.catalog.holidays import calendar
+from onething.demo.cases import cast
+from onething.kit import clock
+from onething.kit.db import session_factory, session_scope
+from onething.models import Case, DeadlineWarning, OutboxMessage, Task
+from onething.outbox.senders import Message
+from onething.supervision import jobs
+
+
+class Collect:
+    """A sender that keeps what it was given (and can be told to fail)."""
+
+    name = "collect"
+
+    def __init__(self, fail: bool = False) -> None:
+        self.sent: list[Message] = []
+        self.fail = fail
+        self.lock = threading.Lock()
+
+    def send(self, message: Message) -> None:
+        if self.fail:
+            raise ConnectionError("gateway down")
+        with self.lock:
+            self.sent.append(message)
+
+
+def _cards(db: Session, subject: str, subject_id: int) -> list[tuple[str, str, bool]]:
+    db.expire_all()
+    rows = db.scalars(
+        select(DeadlineWarning)
+        .where(DeadlineWarning.subject == subject, DeadlineWarning.subject_id == subject_id)
+        .order_by(DeadlineWarning.id)
+    )
+    return [(w.step, w.level, w.resolved_at is not None) for w in rows]
+
+
+def test_a_missed_callback_turns_yellow_then_red(
+    client: TestClient, login: Any, db: Session, connection: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = dt.date(2026, 11, 20)  # Friday: the call-back is due Monday 11-23
+    pin(monkeypatch, day)
+    rid = bad_review(client, login, concluded(client, login))["rectification"]["id"]
+    run_job(connection, day)
+    assert _cards(db, "rectification", rid) == []  # one working day left: not yet
+    run_job(connection, dt.date(2026, 11, 23))
+    assert _cards(db, "rectification", rid) == [("callback", "yellow", False)]
+    run_job(connection, dt.date(2026, 11, 23))  # idempotent
+    run_job(connection, dt.date(2026, 11, 24))
+    assert _cards(db, "rectification", rid) == [("callback", "yellow", False), ("callback", "red", False)]
+    # The supervisor sees both, on the day the call-back is one working day late.
+    pin(monkeypatch, dt.date(2026, 11, 24))
+    page = ok(client.get("/api/v1/supervision/warnings", headers=login("ht_supervisor")))
+    mine = [w for w in page["items"] if w["subject"] == "rectification" and w["subject_id"] == rid]
+    assert {w["level"] for w in mine} == {"yellow", "red"} and all(w["step_name"] == "差评回访核实" for w in mine)
+    assert next(w for w in mine if w["level"] == "red")["remaining"] == -1
+    # Calling back late ends the call-back cards; the rectify step has 15 working days, so no card yet.
+    ok(
+        client.post(
+            f"/api/v1/rectifications/{rid}/callback",
+            json={"contacted": True, "note": "已回访"},
+            headers=login("ht_clerk"),
+        )
+    )
+    run_job(connection, dt.date(2026, 11, 24))
+    assert _cards(db, "rectification", rid) == [("callback", "yellow", True), ("callback", "red", True)]
+    # Each card announced once to the org and once to the region's supervisors.
+    kinds = db.execute(
+        select(OutboxMessage.recipient_kind, func.count())
+        .join(DeadlineWarning, DeadlineWarning.id == OutboxMessage.warning_id)
+        .where(DeadlineWarning.subject == "rectification", DeadlineWarning.subject_id == rid)
+        .group_by(OutboxMessage.recipient_kind)
+    ).all()
+    assert dict(kinds) == {"org": 2, "supervisors": 2}
+
+
+def test_a_task_past_its_deadline_turns_red_and_resolves_when_decided(
+    client: TestClient, login: Any, db: Session, connection: Connection
+) -> None:
+    from cases_support import APPROVERS, accepted
+
+    _, detail = accepted(client, login)
+    task = next(t for t in detail["tasks"] if t["status"] == "pending")
+    due = dt.date.fromisoformat(task["deadline"])
+    cal = calendar(db)
+
+    def working_days_before(n: int) -> dt.date:
+        day = due
+        while cal.working_days_between(day, due) < n or not cal.is_workday(day):
+            day -= dt.timedelta(days=1)
+        return day
+
+    run_job(connection, working_days_before(2))
+    assert _cards(db, "task", task["id"]) == []
+    run_job(connection, working_days_before(1))
+    assert _cards(db, "task", task["id"]) == [("approve", "yellow", False)]
+    run_job(connection, cal.add_working_days(due, 1))
+    assert _cards(db, "task", task["id"]) == [("approve", "yellow", False), ("approve", "red", False)]
+    who = login(APPROVERS[task["item"]])
+    ok(client.post(f"/api/v1/tasks/{task['id']}/claim", json={}, headers=who))
+    ok(client.post(f"/api/v1/tasks/{task['id']}/approve", json={"opinion": "准予"}, headers=who))
+    run_job(connection, cal.add_working_days(due, 1))
+    assert _cards(db, "task", task["id"]) == [("approve", "yellow", True), ("approve", "red", True)]
+
+
+def test_outbox_retries_then_delivers_once(db: Session, connection: Connection) -> None:
+    from onething.outbox.dispatch import deliver
+    from onething.outbox.service import enqueue
+
+    enqueue(db, "test", "user", 1, "主题", "正文")
+    db.flush()
+    sessions = sessions_of(connection)
+    failing = deliver(sessions, Collect(fail=True))
+    assert (failing.sent, failing.retried) == (0, 1)
+    db.expire_all()
+    row = db.scalars(select(OutboxMessage).where(OutboxMessage.topic == "test")).one()
+    assert row.status == "pending" and row.attempts == 1 and "gateway down" in (row.last_error or "")
+    row.next_attempt_at = clock.now() - dt.timedelta(seconds=1)  # the back-off has passed
+    db.flush()
+    ok_sender = Collect()
+    assert deliver(sessions, ok_sender).sent == 1
+    assert deliver(sessions, ok_sender).sent == 0  # sent is sent
+    assert [m.subject for m in ok_sender.sent] == ["主题"]
+
+
+def test_the_job_in_several_processes_at_once_raises_each_card_once(engine: Engine) -> None:
+    """Committed data, four runners on their own connections at the same instant."""
+    import random
+
+    from onething.cases import intake, window
+    from onething.cases.schemas import AcceptIn
+    from onething.demo.cases import new_restaurant_case
+
+    with session_scope(engine) as session:
+        people = cast(session)
+        number = new_restaurant_case(session, people, random.Random(11))
+        intake.submit(session, people.agent, number)
+        window.accept(session, people.clerk, number, AcceptIn())
+    with session_scope(engine) as session:
+        case_id = session.scalar(select(Case.id).where(Case.number == number))
+        deadline = max(t.deadline for t in session.scalars(select(Task).where(Task.case_id == case_id)) if t.deadline)
+    far = deadline + dt.timedelta(days=60)  # everything open is red by then
+    sender = Collect()
+    gate = threading.Barrier(4)
+
+    def run() -> jobs.TickReport:
+        gate.wait()
+        return jobs.tick(session_factory(engine), today=far, sender=sender)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        reports = list(pool.map(lambda _: run(), range(4)))
+    assert sum("supervision.scan" in r.ran for r in reports) >= 1
+    with session_scope(engine) as session:
+        dupes = session.execute(
+            select(DeadlineWarning.subject, DeadlineWarning.subject_id, DeadlineWarning.step, DeadlineWarning.level)
+            .group_by(
+                DeadlineWarning.subject,
+                DeadlineWarning.subject_id,
+                DeadlineWarning.step,
+                DeadlineWarning.level,
+                DeadlineWarning.due,
+            )
+            .having(func.count() > 1)
+        ).all()
+        assert dupes == []
+        mine = session.scalars(
+            select(DeadlineWarning.id)
+            .join(Task, Task.id == DeadlineWarning.subject_id)
+            .where(DeadlineWarning.subject == "task", Task.case_id == case_id)
+        ).all()
+        assert mine, "the case's tasks should be red"
+        per_card = session.execute(
+            select(OutboxMessage.warning_id, func.count())
+            .where(OutboxMessage.warning_id.in_(mine))
+            .group_by(OutboxMessage.warning_id)
+        ).all()
+        assert sorted(n for _, n in per_card) == [2] * len(mine)
+    sent_ids = [m.id for m in sender.sent]
+    assert len(sent_ids) == len(set(sent_ids))  # no message delivered twice
+
+
+def test_statistics_and_exports(
+    client: TestClient, login: Any, db: Session, connection: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = dt.date(2026, 11, 20)
+    pin(monkeypatch, day)
+    good_case, bad_case = concluded(client, login), concluded(client, login)
+    from cases_support import AGENT
+
+    body = {"level": 4, "scores": GOOD_ONLINE, "tags": []}
+    ok(client.post(f"/api/v1/cases/{good_case}/evaluation", json=body, headers=login(AGENT)), 201)
+    bad_review(client, login, bad_case)
+    run_job(connection, day)
+    sup = login("ht_supervisor")
+    url = "/api/v1/stats/evaluations?region=430202&from=2026-11-01&to=2026-11-30"
+    stats = ok(client.get(f"{url}&by=org", headers=sup))
+    assert stats["source"] == "rollup"
+    total = stats["total"]
+    # Earlier tests may have rated other 荷塘 cases in this transaction's database: compare with the facts.
+    facts = ok(client.get(f"{url}&by=thing", headers=sup))
+    assert facts["source"] == "facts" and facts["total"] == {**total, "name": "合计", "key": "total"}
+    assert total["rated"] >= 2 and total["good_rate"] < 100 and total["bad_rate"] > 0
+    assert total["average"] is not None and 1 <= total["average"] <= 5
+    keys = [m["key"] for m in stats["measures"]]
+    assert keys[:3] == ["occasions", "rated", "rating_rate"] and all(m["definition"] for m in stats["measures"])
+
+    csv_response = client.get(f"{url}&by=org&format=csv", headers=sup)
+    assert csv_response.status_code == 200 and "filename*=UTF-8''" in csv_response.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(csv_response.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "承办机构" and rows[0][3] == "实际评价率（%）"
+    total_row = next(r for r in rows if r and r[0] == "合计")
+    assert int(total_row[2]) == total["rated"]
+    xlsx = client.get(f"{url}&by=org&format=xlsx", headers=sup)
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    sheet = book.worksheets[0]
+    assert sheet.cell(1, 1).value == "承办机构" and "口径说明" in book.sheetnames
+
+    # Out of scope: a county supervisor cannot look at the province; a clerk cannot at all.
+    r = client.get("/api/v1/stats/evaluations?region=430000", headers=sup)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "region_out_of_scope"
+    r = client.get("/api/v1/stats/evaluations", headers=login("ht_clerk"))
+    assert r.status_code == 403
+    r = client.get(f"{url}&by=colour", headers=sup)
+    assert r.status_code == 422 and r.json()["error"]["field"] == "by"
+
+    cases = ok(client.get("/api/v1/stats/cases?region=430202&from=2026-11-01&to=2026-11-30", headers=sup))
+    assert cases["concluded"] >= 2 and cases["on_time_rate"] is not None
+    assert any(t["name"] == "开办餐饮店" for t in cases["things"])
+    assert cases["backlog"].get("待回访核实", 0) >= 1
