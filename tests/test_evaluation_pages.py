@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 from cases_support import AGENT, pin
-from evaluations_support import concluded, run_job
+from evaluations_support import concluded, run_job, snapshot
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection
+from sqlalchemy.orm import Session
 from test_case_pages import _as, _csrf
 
 
@@ -29,7 +30,7 @@ def _text(html: str) -> str:
 
 
 def test_bad_review_loop_through_the_pages(
-    client: TestClient, login: Any, connection: Connection, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, login: Any, db: Session, connection: Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     day = dt.date(2026, 11, 20)  # Friday
     pin(monkeypatch, day)
@@ -44,7 +45,10 @@ def test_bad_review_loop_through_the_pages(
     # A bad review without a reason is refused on the page, next to the form, and nothing is saved.
     scores = {"score_efficiency": "1", "score_guide": "2", "score_convenience": "2", "score_usability": "3"}
     bare = {"level": "1", "occasion": "case", "service_kind": "online", **scores}
+    client.get(page)  # (the page enrols the occasion on a plain visit)
+    before = snapshot(db)
     refused = _post(client, page, page, bare, status=422)
+    assert snapshot(db) == before
     assert "差评请选择原因或写明意见" in refused and "提交评价" in refused
     done = _post(
         client,

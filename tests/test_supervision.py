@@ -66,13 +66,13 @@ def test_a_missed_callback_turns_yellow_then_red(
     assert _cards(db, "rectification", rid) == [("callback", "yellow", False)]
     run_job(connection, dt.date(2026, 11, 23))  # idempotent
     run_job(connection, dt.date(2026, 11, 24))
-    assert _cards(db, "rectification", rid) == [("callback", "yellow", False), ("callback", "red", False)]
+    # Red takes over: the yellow card is resolved, the red one open.
+    assert _cards(db, "rectification", rid) == [("callback", "yellow", True), ("callback", "red", False)]
     # The supervisor sees both, on the day the call-back is one working day late.
     pin(monkeypatch, dt.date(2026, 11, 24))
     page = ok(client.get("/api/v1/supervision/warnings", headers=login("ht_supervisor")))
     mine = [w for w in page["items"] if w["subject"] == "rectification" and w["subject_id"] == rid]
-    assert {w["level"] for w in mine} == {"yellow", "red"} and all(w["step_name"] == "差评回访核实" for w in mine)
-    assert next(w for w in mine if w["level"] == "red")["remaining"] == -1
+    assert [(w["level"], w["step_name"], w["remaining"]) for w in mine] == [("red", "差评回访核实", -1)]
     # Calling back late ends the call-back cards; the rectify step has 15 working days, so no card yet.
     ok(
         client.post(
@@ -114,7 +114,7 @@ def test_a_task_past_its_deadline_turns_red_and_resolves_when_decided(
     run_job(connection, working_days_before(1))
     assert _cards(db, "task", task["id"]) == [("approve", "yellow", False)]
     run_job(connection, cal.add_working_days(due, 1))
-    assert _cards(db, "task", task["id"]) == [("approve", "yellow", False), ("approve", "red", False)]
+    assert _cards(db, "task", task["id"]) == [("approve", "yellow", True), ("approve", "red", False)]
     who = login(APPROVERS[task["item"]])
     ok(client.post(f"/api/v1/tasks/{task['id']}/claim", json={}, headers=who))
     ok(client.post(f"/api/v1/tasks/{task['id']}/approve", json={"opinion": "准予"}, headers=who))
@@ -218,6 +218,12 @@ def test_statistics_and_exports(
     # Earlier tests may have rated other 荷塘 cases in this transaction's database: compare with the facts.
     facts = ok(client.get(f"{url}&by=thing", headers=sup))
     assert facts["source"] == "facts" and facts["total"] == {**total, "name": "合计", "key": "total"}
+    # The facts path counts what the rollup counts: each occasion has one thing, so the rows add up.
+    for key in ("occasions", "rated", "default_good"):
+        assert sum(r[key] for r in facts["rows"]) == total[key]
+    by_channel = ok(client.get(f"{url}&by=rating_channel", headers=sup))
+    assert sum(r["rated"] for r in by_channel["rows"]) == total["rated"]
+    assert all(r["occasions"] is None and r["rating_rate"] is None for r in by_channel["rows"])
     assert total["rated"] >= 2 and total["good_rate"] < 100 and total["bad_rate"] > 0
     assert total["average"] is not None and 1 <= total["average"] <= 5
     keys = [m["key"] for m in stats["measures"]]
@@ -246,3 +252,53 @@ def test_statistics_and_exports(
     assert cases["concluded"] >= 2 and cases["on_time_rate"] is not None
     assert any(t["name"] == "开办餐饮店" for t in cases["things"])
     assert cases["backlog"].get("待回访核实", 0) >= 1
+
+
+def test_occasions_follow_the_channel() -> None:
+    """Online: one occasion when the case ends (一事一评). At a window: one per visit — acceptance,
+    refusal, results handed over at the window (一次一评) — and none for the conclusion itself."""
+    from onething.evaluations.service import occasion_values
+    from onething.kit.calendar import build_calendar
+    from onething.models import CaseEvent
+
+    cal = build_calendar({}, set(), "weekends")
+    at = dt.datetime(2026, 11, 20, 2, tzinfo=dt.UTC)
+
+    def key(channel: str, action: str, delivery: dict[str, str] | None = None) -> str | None:
+        case = Case(
+            id=1,
+            number="430202202611200001",
+            channel=channel,
+            region_code="430202",
+            thing_code="t",
+            thing_name="事",
+            applicant_id_number="430202198506150138",
+            delivery=delivery,
+        )
+        values = occasion_values(CaseEvent(id=9, action=action, at=at, actor_id=3), case, 10, cal)
+        return None if values is None else f"{values['occasion_key']}/{values['service_kind']}"
+
+    assert key("online", "conclude") == "case/online" and key("mobile", "refuse") == "case/online"
+    assert key("online", "accept") is None
+    assert key("window", "accept") == "visit:9/in_person" and key("helper", "refuse") == "visit:9/in_person"
+    assert key("window", "conclude") is None
+    assert key("window", "deliver", {"method": "window"}) == "visit:9/in_person"
+    assert key("window", "deliver", {"method": "post"}) is None
+
+
+def test_a_lost_lease_rolls_the_step_back(db: Session, connection: Connection) -> None:
+    from onething.models import JobLease
+
+    sessions = sessions_of(connection)
+    assert jobs.acquire(sessions, "test.step", "A")
+    assert not jobs.acquire(sessions, "test.step", "B")  # A holds it
+    lease = db.get(JobLease, "test.step")
+    assert lease is not None
+    lease.expires_at = clock.now() - dt.timedelta(seconds=1)  # A stalled past its lease
+    db.flush()
+    assert jobs.acquire(sessions, "test.step", "B")
+    with pytest.raises(jobs.LeaseLost), sessions() as session, session.begin():
+        jobs.release(session, "test.step", "A", {"after": 1})
+    db.expire_all()
+    lease = db.get(JobLease, "test.step")
+    assert lease is not None and lease.holder == "B" and lease.watermark is None

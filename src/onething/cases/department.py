@@ -93,16 +93,19 @@ def refresh_deadline(session: Session, case: Case, tasks: Sequence[Task] | None 
         case.deadline = found
 
 
-def reproject_stopped(session: Session, limit: int = 5000) -> int:
+def reproject_stopped(session: Session, after_id: int = 0, limit: int = 2000) -> tuple[int, int]:
     """Store today's projection for running cases with a stopped clock (special procedure, task
     returned for correction): their promised deadline moves on day by day while the stop lasts, and
-    supervision reads the stored value. For the periodic job."""
-    changed = 0
-    for case in repo.running_cases_with_stopped_clock(session, limit):
+    supervision reads the stored value. For the periodic job, a batch at a time in id order from
+    ``after_id``, starting over when it reaches the end; (cases changed, where the next batch starts)."""
+    changed, last = 0, 0
+    cases = repo.running_cases_with_stopped_clock(session, after_id, limit)
+    for case in cases:
         before = case.deadline
         refresh_deadline(session, case)
         changed += case.deadline != before
-    return changed
+        last = case.id
+    return changed, (last if len(cases) == limit else 0)
 
 
 def projected_deadline(session: Session, tasks: Sequence[Task]) -> dt.date | None:

@@ -105,11 +105,15 @@ def task_by_id(session: Session, principal: Principal, task_id: int) -> Task | N
     return session.scalar(readable_tasks(principal).where(Task.id == task_id))
 
 
-def running_cases_with_stopped_clock(session: Session, limit: int) -> Sequence[Case]:
+def running_cases_with_stopped_clock(session: Session, after_id: int, limit: int) -> Sequence[Case]:
     stopped = select(Task.case_id).where(Task.status.in_(("suspended", "returned")))
     stmt = (
         select(Case)
-        .where(Case.status.in_(("accepted", "processing", "correction_requested")), Case.id.in_(stopped))
+        .where(
+            Case.id > after_id,
+            Case.status.in_(("accepted", "processing", "correction_requested")),
+            Case.id.in_(stopped),
+        )
         .order_by(Case.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

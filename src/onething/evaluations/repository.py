@@ -6,20 +6,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, update
+from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.orm import Session
 
 from onething.identity.principal import Principal
 from onething.identity.repository import in_scopes
-from onething.models import Case, CaseEvent, Evaluation, EvaluationEvent, Org, Rectification
+from onething.models import Case, CaseEvent, Evaluation, EvaluationEvent, Rectification
 
 ORG_HANDLERS = ("window_clerk", "approver", "dept_head")  # the serving org's staff answer its bad reviews
-ENROLLING_ACTIONS = ("accept", "accept_with_shortfall", "refuse", "conclude")
+ENROLLING_ACTIONS = ("accept", "accept_with_shortfall", "refuse", "conclude", "deliver")
 
 
 def is_rater(principal: Principal, ev: Evaluation) -> bool:
-    """The occasion's applicant: the person, or someone acting for the enterprise."""
-    return ev.applicant_code is not None and ev.applicant_code in {principal.id_number, *principal.enterprises}
+    """Who rated this occasion (and alone may re-rate it)."""
+    return ev.rater_id is not None and ev.rater_id == principal.user_id
 
 
 def _own(principal: Principal) -> list[ColumnElement[bool]]:
@@ -31,6 +31,8 @@ def _own(principal: Principal) -> list[ColumnElement[bool]]:
 
 def readable_evaluations(principal: Principal) -> Select[Evaluation]:
     conditions = _own(principal)
+    if principal.user_id is not None:
+        conditions.append(Evaluation.rater_id == principal.user_id)
     orgs = principal.orgs(*ORG_HANDLERS)
     if orgs:
         conditions.append(Evaluation.org_id.in_(orgs))
@@ -93,12 +95,15 @@ def events(session: Session, evaluation_id: int) -> Sequence[EvaluationEvent]:
     return session.scalars(stmt.order_by(EvaluationEvent.id)).all()
 
 
-def enrolling_events(session: Session, after_id: int, limit: int) -> Sequence[tuple[CaseEvent, Case]]:
-    """Case events that open a rating occasion, in id order after the watermark."""
+def enrolling_events(
+    session: Session, after_id: int, recent: dt.datetime, limit: int
+) -> Sequence[tuple[CaseEvent, Case]]:
+    """Case events that open a rating occasion, in id order: after the watermark, and again every
+    one since ``recent`` (ids are given out before commit, so a lower one may land after a higher)."""
     stmt = (
         select(CaseEvent, Case)
         .join(Case, Case.id == CaseEvent.case_id)
-        .where(CaseEvent.id > after_id, CaseEvent.action.in_(ENROLLING_ACTIONS))
+        .where(or_(CaseEvent.id > after_id, CaseEvent.at > recent), CaseEvent.action.in_(ENROLLING_ACTIONS))
         .order_by(CaseEvent.id)
         .limit(limit)
     )
@@ -139,15 +144,6 @@ def rerate_lapsed(session: Session, today: dt.date, limit: int) -> Sequence[Rect
         .with_for_update(skip_locked=True)
     )
     return session.scalars(stmt).all()
-
-
-def mark(session: Session, evaluation_id: int, **values: object) -> None:
-    """Copy a rectification outcome onto its occasion (bumps ``updated_at`` for the rollup)."""
-    session.execute(update(Evaluation).where(Evaluation.id == evaluation_id).values(**values))
-
-
-def org(session: Session, org_id: int | None) -> Org | None:
-    return session.get(Org, org_id) if org_id is not None else None
 
 
 def add(session: Session, row: object) -> None:

@@ -69,13 +69,20 @@ def _event(
 # -- enrolment -------------------------------------------------------------------------------------
 
 
+def _is_visit(event: CaseEvent, case: Case) -> bool:
+    if event.action == "deliver":
+        return (case.delivery or {}).get("method") == "window"
+    return event.action in ("accept", "accept_with_shortfall", "refuse")
+
+
 def occasion_values(event: CaseEvent, case: Case, window_days: int, today_cal: Any) -> dict[str, Any] | None:
-    """The occasion a case event opens, or None: every case's conclusion (or refusal) is one 一事一评
-    occasion; each acceptance at a window is one 一次一评 visit."""
+    """The occasion a case event opens, or None. An online case (web, mobile, kiosk) is rated once
+    when it ends — concluded or refused (一事一评); a case served at a window is rated at each visit —
+    its acceptance or refusal, and handing over the results at the window (一次一评)."""
     in_person = case.channel in IN_PERSON_CHANNELS
-    if event.action in ("conclude", "refuse"):
+    if not in_person and event.action in ("conclude", "refuse"):
         key, clerk = "case", case.clerk_id if event.action == "conclude" else event.actor_id
-    elif in_person:
+    elif in_person and _is_visit(event, case):
         key, clerk = f"visit:{event.id}", event.actor_id
     else:
         return None
@@ -138,12 +145,13 @@ def _enrol(session: Session, pairs: list[tuple[CaseEvent, Case]]) -> int:
     return len(new)
 
 
-def enrol(session: Session, after_event_id: int, limit: int = 2000) -> tuple[int, int]:
-    """The periodic step: occasions for the case events after the watermark; (enrolled, new watermark)."""
-    pairs = list(repo.enrolling_events(session, after_event_id, limit))
+def enrol(session: Session, after_event_id: int, recent: dt.datetime, limit: int = 5000) -> tuple[int, int]:
+    """The periodic step, one bounded batch: occasions for the case events after the watermark (and
+    the recent ones again); (enrolled, new watermark)."""
+    pairs = list(repo.enrolling_events(session, after_event_id, recent, limit))
     if not pairs:
         return 0, after_event_id
-    return _enrol(session, pairs), pairs[-1][0].id
+    return _enrol(session, pairs), max(after_event_id, pairs[-1][0].id)
 
 
 def ensure_occasions(session: Session, case: Case) -> list[Evaluation]:
@@ -228,7 +236,7 @@ def _open_rectification(session: Session, principal: Principal, ev: Evaluation, 
 
 def rerate(session: Session, principal: Principal, evaluation_id: int, body: RerateIn) -> Evaluation:
     """追评: once, after the org has answered, before the re-rating window ends."""
-    ev = _own_occasion(session, principal, evaluation_id)
+    ev = repo.lock_occasion(session, _own_occasion(session, principal, evaluation_id).id)
     rect = repo.rectification_of(session, ev.id)
     if rect is None:
         raise Conflict("只有差评在整改反馈后可以追评", field="id", code="no_rectification")
@@ -239,7 +247,6 @@ def rerate(session: Session, principal: Principal, evaluation_id: int, body: Rer
     step = next_step("rerate", rect.status)
     if rect.rerate_closes_on is not None and clock.today() > rect.rerate_closes_on:
         raise Conflict(f"追评期已于 {rect.rerate_closes_on:%Y-%m-%d} 结束", field="id", code="rerate_closed")
-    ev = repo.lock_occasion(session, ev.id)
     ev.rerate_level, ev.rerate_comment, ev.rerated_at = body.level, (body.comment or "").strip() or None, utcnow()
     before, rect.status, rect.closed_at = rect.status, step, utcnow()
     _event(session, principal, ev, "rerate", before, step, LEVELS[body.level], rect=rect)
@@ -251,7 +258,7 @@ def _own_occasion(session: Session, principal: Principal, evaluation_id: int) ->
     ev = session.scalar(repo.readable_evaluations(principal).where(Evaluation.id == evaluation_id))
     if ev is None:
         raise NotFound(f"没有您可查看的评价 {evaluation_id}", field="id", code="evaluation_not_found")
-    if not repo.is_rater(principal, ev):
+    if ev.rater_id is None or ev.rater_id != principal.user_id:
         raise Forbidden("只有评价人本人可以追评", code="not_rater")
     return ev
 

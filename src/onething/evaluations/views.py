@@ -6,13 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onething.cases.repository import org_names
 from onething.catalog.holidays import calendar
 from onething.evaluations import repository as repo
-from onething.evaluations.rules import ACTION_NAMES, LEVELS, OCCASION_STATES, STEP_NAMES, current_due
+from onething.evaluations.rules import ACTION_NAMES, LEVELS, OCCASION_STATES, OPEN_STEPS, STEP_NAMES, current_due
 from onething.evaluations.schemas import EvaluationDetail, EvaluationOut, EventOut, RectificationOut
 from onething.identity.principal import Principal
 from onething.kit import clock
@@ -147,22 +146,16 @@ def rectification_inbox(
     if status:
         stmt = stmt.where(Rectification.status == status)
     elif open_only:
-        stmt = stmt.where(Rectification.status.not_in(("closed",)))
+        stmt = stmt.where(Rectification.status.in_(tuple(OPEN_STEPS)))
     rows = session.scalars(stmt.order_by(Rectification.rectify_due, Rectification.id).limit(limit)).all()
     names = org_names(session, {r.org_id for r in rows})
     cal, today = calendar(session), clock.today()
     return [rectification_out(r, cal, today, names.get(r.org_id)) for r in rows]
 
 
-def appeals(session: Session, principal: Principal) -> list[RectificationOut]:
-    """Appeals waiting for this supervisor (in their region)."""
-    principal.require("supervisor")
-    return rectification_inbox(session, principal, status="appealing")
-
-
 def rectification_evaluation_id(session: Session, principal: Principal, rid: int) -> int:
-    rect = session.scalar(select(Rectification).where(Rectification.id == rid))
-    if rect is None or repo.rectification(session, principal, rid) is None:
+    rect = repo.rectification(session, principal, rid)
+    if rect is None:
         raise NotFound(f"没有您可查看的差评整改 {rid}", field="id", code="rectification_not_found")
     return rect.evaluation_id
 

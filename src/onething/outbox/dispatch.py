@@ -1,6 +1,8 @@
-"""Delivering the outbox: claim a batch (SKIP LOCKED on PostgreSQL, so several processes share the
-work and never send one message twice at once), send each, mark it sent or schedule a retry with
-back-off; after ``MAX_ATTEMPTS`` a message is marked failed and stays for the operators."""
+"""Delivering the outbox. A batch is claimed in one short transaction (SKIP LOCKED on PostgreSQL;
+the claim moves each row's next attempt past the time a send may take, so no other process takes it
+meanwhile), sent with no transaction open (a slow mail server never holds a database lock), then
+each row is marked sent or scheduled for a retry with back-off; after ``MAX_ATTEMPTS`` it is marked
+failed and stays for the operators."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from onething.models import OutboxMessage
 from onething.outbox.senders import Message, Sender
 
 MAX_ATTEMPTS = 8
+CLAIM = dt.timedelta(minutes=5)  # longer than a batch takes to send
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,36 +32,46 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(3600, 30 * 2 ** (attempts - 1)))
 
 
-def _claim(session: Session, limit: int) -> list[OutboxMessage]:
-    stmt = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now())
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    return list(session.scalars(stmt))
+def _claim(sessions: Callable[[], Session], limit: int) -> list[Message]:
+    with sessions() as session, session.begin():
+        stmt = (
+            select(OutboxMessage)
+            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now())
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claimed = []
+        for row in session.scalars(stmt):
+            row.attempts += 1
+            row.next_attempt_at = now() + CLAIM
+            claimed.append(
+                Message(row.id, row.topic, row.recipient_kind, row.recipient, row.subject, row.body, row.data)
+            )
+        return claimed
+
+
+def _settle(sessions: Callable[[], Session], message_id: int, error: str | None) -> str:
+    with sessions() as session, session.begin():
+        row = session.get(OutboxMessage, message_id)
+        if row is None:
+            return "gone"
+        if error is None:
+            row.status, row.sent_at, row.last_error = "sent", now(), None
+        elif row.attempts >= MAX_ATTEMPTS:
+            row.status, row.last_error = "failed", error
+        else:
+            row.next_attempt_at, row.last_error = now() + backoff(row.attempts), error
+        return row.status if error is None or row.status == "failed" else "retry"
 
 
 def deliver(sessions: Callable[[], Session], sender: Sender, limit: int = 200) -> Delivered:
-    """One batch, in one transaction: the row locks are held while sending, so a second process
-    skips these rows instead of sending them again."""
-    sent = retried = failed = 0
-    with sessions() as session, session.begin():
-        for row in _claim(session, limit):
-            msg = Message(row.id, row.topic, row.recipient_kind, row.recipient, row.subject, row.body, row.data)
-            row.attempts += 1
-            try:
-                sender.send(msg)
-            except Exception as exc:
-                row.last_error = f"{type(exc).__name__}: {exc}"[:500]
-                if row.attempts >= MAX_ATTEMPTS:
-                    row.status = "failed"
-                    failed += 1
-                else:
-                    row.next_attempt_at = now() + backoff(row.attempts)
-                    retried += 1
-                continue
-            row.status, row.sent_at, row.last_error = "sent", now(), None
-            sent += 1
-    return Delivered(sent, retried, failed)
+    counts = {"sent": 0, "retry": 0, "failed": 0, "gone": 0}
+    for msg in _claim(sessions, limit):
+        try:
+            sender.send(msg)
+            error = None
+        except Exception as exc:  # any sender failure is retried, and recorded
+            error = f"{type(exc).__name__}: {exc}"[:500]
+        counts[_settle(sessions, msg.id, error)] += 1
+    return Delivered(counts["sent"], counts["retry"], counts["failed"])

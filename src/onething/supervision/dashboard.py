@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from onething.cases.workflow import CASE_STATUS_NAMES, OPEN_TASK, TASK_STATUS_NAMES
+from onething.evaluations.rules import OPEN_STEPS, current_due
 from onething.evaluations.rules import STEP_NAMES as RECT_STEP_NAMES
-from onething.evaluations.rules import current_due
 from onething.identity.repository import in_scopes
 from onething.kit.calendar import WorkCalendar
 from onething.kit.clock import day_start, local
@@ -163,7 +163,7 @@ def _orgs(session: Session, scope: Scope, cal: WorkCalendar, out: CaseStats) -> 
 
 def _backlog(session: Session, scope: Scope, today: dt.date, out: CaseStats) -> None:
     stmt = select(Rectification).where(
-        in_scopes(Rectification.region_code, [scope.prefix]), Rectification.status != "closed"
+        in_scopes(Rectification.region_code, [scope.prefix]), Rectification.status.in_(tuple(OPEN_STEPS))
     )
     counts: dict[str, int] = defaultdict(int)
     for r in session.scalars(stmt):

@@ -31,7 +31,8 @@ from onething.supervision import rollup, scan
 
 log = logging.getLogger(__name__)
 LEASE = dt.timedelta(minutes=5)
-ROLLUP_OVERLAP = dt.timedelta(minutes=10)  # re-read changes this recent: commits land out of order
+OVERLAP = dt.timedelta(minutes=10)  # re-read changes this recent: ids and stamps are given before commit
+ENROL_BATCH = 20_000
 
 
 def holder_name() -> str:
@@ -63,11 +64,28 @@ def acquire(sessions: Callable[[], Session], name: str, holder: str, ttl: dt.tim
         return session.execute(stmt).scalar() is not None
 
 
+class LeaseLost(RuntimeError):
+    """The lease ran out while the step worked and another process may have taken it: the step's work
+    is rolled back (the other holder redoes it)."""
+
+
 def release(session: Session, name: str, holder: str, watermark: dict[str, Any] | None = None) -> None:
     values: dict[str, Any] = {"holder": None, "expires_at": None, "last_run_at": now()}
     if watermark is not None:
         values["watermark"] = watermark
-    session.execute(update(JobLease).where(JobLease.name == name, JobLease.holder == holder).values(**values))
+    stmt = (
+        update(JobLease)
+        .where(JobLease.name == name, JobLease.holder == holder, JobLease.expires_at >= now())
+        .values(**values)
+        .returning(JobLease.name)
+    )
+    if session.execute(stmt).scalar() is None:
+        raise LeaseLost(name)
+
+
+def _free(session: Session, name: str, holder: str) -> None:
+    stmt = update(JobLease).where(JobLease.name == name, JobLease.holder == holder)
+    session.execute(stmt.values(holder=None, expires_at=None))
 
 
 def _watermark(session: Session, name: str) -> dict[str, Any]:
@@ -99,7 +117,7 @@ def _step(
             release(session, name, holder, mark)
     except Exception:
         with sessions() as session, session.begin():
-            release(session, name, holder)
+            _free(session, name, holder)
         raise
     report.ran.append(name)
     report.counts[name] = count
@@ -113,20 +131,16 @@ def tick(sessions: Callable[[], Session], today: dt.date | None = None, sender: 
     report = TickReport()
 
     def enrol(session: Session, mark: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        total, after = 0, int(mark.get("after_event", 0))
-        while True:
-            n, after_next = evaluations.enrol(session, after)
-            total += n
-            if after_next == after:
-                return total, {"after_event": after}
-            after = after_next
+        # One bounded batch a tick: a backlog (first run after an upgrade) drains over several ticks.
+        n, after = evaluations.enrol(session, int(mark.get("after_event", 0)), now() - OVERLAP, ENROL_BATCH)
+        return n, {"after_event": after}
 
     def lapse(session: Session, mark: dict[str, Any]) -> tuple[int, None]:
         return evaluations.expire(session, day), None
 
-    def reproject(session: Session, mark: dict[str, Any]) -> tuple[int, None]:
-        with clock.pinned(day):
-            return department.reproject_stopped(session), None
+    def reproject(session: Session, mark: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        n, last = department.reproject_stopped(session, int(mark.get("after_case", 0)))
+        return n, {"after_case": last}
 
     def warn(session: Session, mark: dict[str, Any]) -> tuple[int, None]:
         result = scan.scan(
@@ -140,7 +154,7 @@ def tick(sessions: Callable[[], Session], today: dt.date | None = None, sender: 
     def refresh(session: Session, mark: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         since = dt.datetime.fromisoformat(mark["since"]) if "since" in mark else None
         days, seen = rollup.refresh(session, since)
-        start = (seen or since or now()) - ROLLUP_OVERLAP
+        start = (seen or since or now()) - OVERLAP
         return days, {"since": start.isoformat()}
 
     with clock.pinned(day):

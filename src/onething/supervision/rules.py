@@ -1,5 +1,5 @@
-"""Supervision rules, pure: the colour of a deadline (红黄牌) and the evaluation rates with the
-definitions shown next to every figure."""
+"""Supervision rules, pure: names of cards and steps, and the evaluation rates with the definitions
+shown next to every figure. (The colour of a deadline is decided in SQL by ``scan``.)"""
 
 from __future__ import annotations
 
@@ -12,16 +12,8 @@ STEP_NAMES = {
     "conclude": "办件办结",
     "callback": "差评回访核实",
     "rectify": "差评整改反馈",
+    "appeal": "差评申诉审核",
 }
-
-
-def card(remaining: int, yellow_days: int) -> str | None:
-    """Red when overdue (fewer than 0 working days left), yellow at ``yellow_days`` or fewer."""
-    if remaining < 0:
-        return "red"
-    if remaining <= yellow_days:
-        return "yellow"
-    return None
 
 
 @dataclass(frozen=True, slots=True)

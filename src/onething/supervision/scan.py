@@ -20,6 +20,7 @@ from sqlalchemy import (
     and_,
     case,
     exists,
+    func,
     insert,
     literal,
     or_,
@@ -38,7 +39,8 @@ from onething.supervision.rules import LEVEL_NAMES, STEP_NAMES
 
 RUNNING_TASK = (TaskStatus.pending, TaskStatus.claimed)  # the department's clock runs
 RUNNING_CASE = ("accepted", "processing")
-RECTIFY_STEPS = (Step.classify, Step.appealing, Step.rectifying, Step.answering)
+RECTIFY_STEPS = (Step.classify, Step.rectifying, Step.answering)  # the org's turn
+TITLE_MAX = 200
 W = DeadlineWarning
 COLUMNS = (
     "subject",
@@ -110,7 +112,7 @@ def _tasks(session: Session, cal: WorkCalendar, today: dt.date, levels: Mapping[
                 Task.org_id,
                 Task.assignee_id,
                 Case.number,
-                Case.thing_name + literal(" · ") + Task.item_name,
+                func.substr(Case.thing_name + literal(" · ") + Task.item_name, 1, TITLE_MAX),
                 _day(today),
                 _moment(at),
                 literal(False),
@@ -158,14 +160,19 @@ def _cases(session: Session, cal: WorkCalendar, today: dt.date, levels: Mapping[
     return raised
 
 
+# The appeal runs on the org's 15 days too, but it is the supervisor's turn: its own card, theirs alone.
+RECTIFICATION_STEPS = (
+    ("callback", (Step.callback,), Rectification.callback_due),
+    ("rectify", RECTIFY_STEPS, Rectification.rectify_due),
+    ("appeal", (Step.appealing,), Rectification.rectify_due),
+)
+
+
 def _rectifications(session: Session, cal: WorkCalendar, today: dt.date, steps: Mapping[str, int]) -> int:
     raised = 0
     at = now()
-    for step, statuses, due in (
-        ("callback", (Step.callback,), Rectification.callback_due),
-        ("rectify", RECTIFY_STEPS, Rectification.rectify_due),
-    ):
-        line = cal.add_working_days(today, steps.get(step, 0))
+    for step, statuses, due in RECTIFICATION_STEPS:
+        line = cal.add_working_days(today, steps.get(step, steps.get("rectify", 0)))
         source = select(
             literal("rectification"),
             Rectification.id,
@@ -196,10 +203,7 @@ def _still_due() -> ColumnElement[bool]:
     )
     rect = exists().where(
         Rectification.id == W.subject_id,
-        or_(
-            and_(W.step == "callback", Rectification.status == Step.callback, Rectification.callback_due == W.due),
-            and_(W.step == "rectify", Rectification.status.in_(RECTIFY_STEPS), Rectification.rectify_due == W.due),
-        ),
+        or_(*(and_(W.step == step, Rectification.status.in_(s), due == W.due) for step, s, due in RECTIFICATION_STEPS)),
     )
     return or_(
         and_(W.subject == "task", task),
@@ -208,8 +212,11 @@ def _still_due() -> ColumnElement[bool]:
     )
 
 
-def _resolve(session: Session) -> int:
-    stmt = update(W).where(W.resolved_at.is_(None), ~_still_due()).values(resolved_at=now())
+def _resolve(session: Session, today: dt.date) -> int:
+    """Cards whose step is done or whose deadline moved; and a yellow card once its deadline has
+    passed (the red one takes over)."""
+    done = or_(~_still_due(), and_(W.level == "yellow", W.due < today))
+    stmt = update(W).where(W.resolved_at.is_(None), done).values(resolved_at=now())
     return int(session.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -220,7 +227,7 @@ def scan(
     levels: Mapping[str, int],
     rectification_steps: Mapping[str, int],
 ) -> ScanResult:
-    resolved = _resolve(session)
+    resolved = _resolve(session, today)
     raised = _tasks(session, cal, today, levels)
     raised += _cases(session, cal, today, levels)
     raised += _rectifications(session, cal, today, rectification_steps)
@@ -239,7 +246,9 @@ def announce(session: Session, limit: int = 2000) -> int:
         body = f"办件 {w.case_number or '—'}，{what}期限 {w.due:%Y-%m-%d}，{state}。请及时办理。"
         data = {"warning": w.id, "level": w.level, "step": w.step, "due": w.due.isoformat()}
         topic = f"warning.{w.level}"
-        if w.assignee_id is not None:
+        if w.step == "appeal":
+            pass  # the supervisors' turn only
+        elif w.assignee_id is not None:
             enqueue(session, topic, "user", w.assignee_id, subject, body, data=data, warning_id=w.id)
         elif w.org_id is not None:
             enqueue(session, topic, "org", w.org_id, subject, body, data=data, warning_id=w.id)

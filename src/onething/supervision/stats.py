@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from onething.evaluations.rules import RATING_CHANNELS
 from onething.identity.principal import Principal, region_prefix
 from onething.identity.repository import in_scopes
 from onething.kit.errors import Forbidden, NotFound, ValidationFailed
@@ -40,13 +41,6 @@ BY_NAMES = {
 ROLLUP_BY = frozenset({"region", "org", "channel", "week", "month", "day", "total"})
 CHILD_DIGITS = {"province": 4, "city": 6, "county": 9, "township": 12, "village": 12}
 CHANNEL_NAMES = {"online": "网上办", "window": "窗口办", "kiosk": "自助办", "mobile": "掌上办", "helper": "帮代办"}
-RATING_CHANNEL_NAMES = {
-    "web": "政务服务网",
-    "mobile": "移动端",
-    "pad": "窗口评价器",
-    "kiosk": "自助终端",
-    "hotline": "12345",
-}
 MAX_DAYS = 3 * 366 + 1
 
 
@@ -100,6 +94,8 @@ def _widest(session: Session, principal: Principal) -> str:
     prefixes = principal.scopes("supervisor")
     best = min(prefixes, key=len)
     codes = session.scalars(select(Region.code).where(in_scopes(Region.code, [best])).order_by(Region.code)).all()
+    if not codes:
+        raise NotFound("您的监察范围内没有区划，请指明区划代码", field="region", code="region_not_found")
     return min(codes, key=len)
 
 
@@ -114,14 +110,21 @@ def evaluation_stats(session: Session, scope: Scope, by: str) -> StatTable:
         table.source = "facts"
         grouped = _from_facts(session, scope, by)
     names = _namer(session, by)(grouped.keys())
-    total = dict.fromkeys(COUNTERS, 0)
     for key in sorted(grouped, key=lambda k: str(k)):
-        c = grouped[key]
-        for k in COUNTERS:
-            total[k] += c[k]
-        table.rows.append({"key": str(key), "name": names.get(key, str(key)), **rates(c)})
-    table.total = {"key": "total", "name": "合计", **rates(total)}
+        table.rows.append({"key": str(key), "name": names.get(key, str(key)), **_rates(grouped[key], by)})
+    # The total is every occasion once, whatever the grouping (an occasion counts under each item of
+    # its case), so it comes from the rollup.
+    overall = _from_rollup(session, scope, "total") if by != "total" else grouped
+    table.total = {"key": "total", "name": "合计", **rates(overall.get("total", dict.fromkeys(COUNTERS, 0)))}
     return table
+
+
+def _rates(counters: Mapping[str, int], by: str) -> dict[str, float | int | None]:
+    """Per rating channel only ratings exist: no 服务量, rating rate or 默认好评 to show."""
+    out = rates(counters)
+    if by == "rating_channel":
+        out.update(occasions=None, rating_rate=None, default_good=None)
+    return out
 
 
 def _sums(rows: Iterable[Any], key_of: Callable[[Any], Any]) -> dict[Any, dict[str, int]]:
@@ -228,6 +231,6 @@ def _namer(session: Session, by: str) -> Callable[[Iterable[Any]], Mapping[Any, 
         "clerk": clerks,
         "item": items,
         "channel": fixed(CHANNEL_NAMES),
-        "rating_channel": fixed(RATING_CHANNEL_NAMES),
+        "rating_channel": fixed(RATING_CHANNELS),
         "total": fixed({"total": "合计"}),
     }.get(by, fixed({}))

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from onething.cases import views as case_views
 from onething.evaluations import rules, service, views
 from onething.evaluations.schemas import AnswerIn, AppealIn, CallbackIn, ClassifyIn, RateIn, RectifyIn, RerateIn
 from onething.identity.deps import PrincipalDep, current_principal, require_csrf
@@ -57,14 +58,19 @@ def _context() -> dict[str, Any]:
 def _rate_page(
     request: Request, session: Session, principal: Principal, number: str, error: AppError | None = None
 ) -> Response:
-    service.occasions_of(session, principal, number)
-    occasions = views.occasions_for_case(session, number)
+    """The case's occasions and, for its applicant, a form for each open one. After a refused rating
+    the page only reads (the refusal changes nothing); on a plain visit it enrols what the job has
+    not reached yet."""
+    if error is None:
+        service.occasions_of(session, principal, number)
+    applicant, _ = case_views.roles(session, principal, number)
     return render(
         request,
         "evaluations/rate.html",
         error.status if error else 200,
         number=number,
-        occasions=occasions,
+        occasions=views.occasions_for_case(session, number),
+        may_rate=applicant,
         error=error,
         **_context(),
     )
@@ -93,7 +99,7 @@ async def rate(number: str, request: Request, principal: PrincipalDep, session: 
                 "scores": {k: v for k, v in scores.items() if v is not None},
                 "tags": [str(t) for t in form.getlist("tags")],
                 "comment": str(form.get("comment") or "") or None,
-                "channel": str(form.get("channel") or "web"),
+                "channel": "web",  # this page is the web channel; pads, kiosks and apps call the API
                 "occasion": str(form.get("occasion") or "") or None,
             },
         )
@@ -177,6 +183,14 @@ def rectification_inbox(
         return _login(request)
     items = views.rectification_inbox(session, principal, status=status or None)
     return render(request, "evaluations/inbox.html", items=items, status=status or "", step_names=rules.STEP_NAMES)
+
+
+@router.get("/rectifications/{rid}")
+def rectification_page(rid: int, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+    if not principal.authenticated:
+        return _login(request)
+    evaluation_id = views.rectification_evaluation_id(session, principal, rid)
+    return RedirectResponse(f"/evaluations/{evaluation_id}#loop", status_code=303)
 
 
 @router.post("/rectifications/{rid}/{action}")
