@@ -398,9 +398,7 @@ def scan_figures(engine: Engine, today: dt.date) -> dict[str, Any]:
         "cards": {str(level): int(n) for level, n in cards},
         "note": (
             "warnings is ANALYZEd after the first scan; cards_raised counts the warnings rows;"
-            " reported_raised is ScanResult.raised, which on PostgreSQL"
-            " sums rowcount -1 per statement (SQLAlchemy 2.1 keeps an INSERT's rowcount only with"
-            " preserve_rowcount=True)"
+            " reported_raised is ScanResult.raised (the job's own count), which must agree"
         ),
         "sizes": sizes,
     }
@@ -492,99 +490,6 @@ def thing_proposals(engine: Engine, days: int, today: dt.date, county: str) -> d
     return out
 
 
-_PARTIAL_INDEX = (
-    "CREATE INDEX bench_tasks_running_deadline ON tasks (deadline) INCLUDE (id) WHERE status IN ('pending', 'claimed')"
-)
-# The task part of the scan, rewritten: resolve by one anti-join over the running tasks (MATERIALIZED,
-# so the tasks side is a plain read that may use an index-only scan), raise only cards not yet raised.
-_RESOLVE_TASKS = """
-WITH stale AS MATERIALIZED (
-    SELECT w.id FROM warnings AS w
-    WHERE w.resolved_at IS NULL AND w.subject = 'task'
-      AND NOT EXISTS (SELECT 1 FROM tasks AS t WHERE t.status IN ('pending', 'claimed') AND t.deadline <= :line
-                      AND t.id = w.subject_id AND t.deadline = w.due))
-UPDATE warnings SET resolved_at = now() WHERE id IN (SELECT id FROM stale)
-"""
-_RAISE_TASKS = """
-INSERT INTO warnings (subject, subject_id, step, level, due, region_code, org_id, assignee_id, case_number, title,
-    raised_on, raised_at, notified)
-SELECT 'task', t.id, 'approve', CASE WHEN t.deadline < :today THEN 'red' ELSE 'yellow' END, t.deadline,
-    c.region_code, t.org_id, t.assignee_id, c.number, c.thing_name || ' · ' || t.item_name, :today, now(), false
-FROM (
-    SELECT d.id FROM tasks AS d
-    WHERE d.status IN ('pending', 'claimed') AND d.deadline <= :line
-      AND NOT EXISTS (SELECT 1 FROM warnings AS w WHERE w.subject = 'task' AND w.subject_id = d.id
-                      AND w.step = 'approve' AND w.due = d.deadline
-                      AND w.level = CASE WHEN d.deadline < :today THEN 'red' ELSE 'yellow' END)
-    OFFSET 0
-) AS fresh
-JOIN tasks AS t ON t.id = fresh.id
-JOIN cases AS c ON c.id = t.case_id
-WHERE t.org_id IN (SELECT id FROM orgs WHERE level IN :levels)
-ON CONFLICT DO NOTHING
-"""
-
-
-def scan_proposals(engine: Engine, today: dt.date) -> dict[str, Any]:
-    """The steady rescan with JIT off (a setting), and with the task statements rewritten, without
-    and with a partial covering index on the running tasks (compared with the same work)."""
-    from sqlalchemy import bindparam
-
-    from onething.catalog.holidays import calendar
-    from onething.kit.settings import get_settings
-    from onething.supervision import scan
-
-    settings = get_settings()
-    levels, steps = dict(settings.warning_yellow_days), dict(settings.rectification_yellow_days)
-    out: dict[str, Any] = {}
-    with Session(engine) as session:
-        cal = calendar(session)
-        assert len(set(levels.values())) == 1, "the prototype handles one yellow line for all org levels"
-        line = cal.add_working_days(today, next(iter(levels.values())))
-        params = {"today": today, "line": line, "levels": list(levels)}
-        resolve = text(_RESOLVE_TASKS)
-        raise_ = text(_RAISE_TASKS).bindparams(bindparam("levels", expanding=True))
-
-        def rescan_jit_off() -> None:
-            session.execute(text("SET LOCAL jit = off"))
-            scan.scan(session, cal, today, levels, steps)
-            session.rollback()
-
-        def rewritten() -> int:
-            before = _cards(session)
-            session.execute(resolve, {"line": line})
-            session.execute(raise_, params)
-            added = _cards(session) - before
-            session.rollback()
-            return added
-
-        def detect() -> int:
-            found = _detect(session, cal, today, levels)
-            session.rollback()
-            return found
-
-        out["steady_rescan_jit_off"] = _figure(_timed(rescan_jit_off, SCAN_RUNS)[0], GOALS["scan"])
-        seconds, _samples, added = _timed(rewritten, SCAN_RUNS)
-        out["rewritten_task_statements"] = _figure(seconds, GOALS["scan"], cards_raised=added)
-        t0 = time.perf_counter()
-        session.execute(text(_PARTIAL_INDEX))
-        session.commit()
-        built = time.perf_counter() - t0
-        size = session.scalar(text("SELECT pg_relation_size('bench_tasks_running_deadline')")) or 0
-        seconds, _samples, added = _timed(rewritten, SCAN_RUNS)
-        out["partial_index"] = {"build_s": round(built, 2), "size_mb": round(size / 1024 / 1024, 1)}
-        out["rewritten_task_statements_with_partial_index"] = _figure(seconds, GOALS["scan"], cards_raised=added)
-        out["detection_with_partial_index"] = _figure(_timed(detect, SCAN_RUNS)[0], GOALS["scan"])
-        session.execute(text("DROP INDEX bench_tasks_running_deadline"))
-        session.commit()
-    out["note"] = (
-        "the rewritten statements cover the task cards only (resolve + raise); the case and"
-        " rectification statements of scan() took milliseconds here. Index-only scans need the"
-        " visibility map (VACUUM/autovacuum) to be current"
-    )
-    return out
-
-
 # --- the whole run ---------------------------------------------------------------------------
 
 
@@ -622,8 +527,6 @@ def main(
         result["scan"] = scan_figures(engine, today)
     if proposals:
         result["proposals"] = {"thing": thing_proposals(engine, days, today, result["statistics"]["county"])}
-        if not skip_tasks:
-            result["proposals"]["scan"] = scan_proposals(engine, today)
     engine.dispose()
     result["machine"] = machine()
     return result

@@ -526,14 +526,20 @@ def setup(
 def _demo_ratings() -> None:
     """Rate the demo cases that ended, then run the supervision job once (cards, rollup)."""
     from onething.demo.cases import cast
+    from onething.demo.evaluations import generate
     from onething.demo.ratings import rate_demo_cases
     from onething.kit.db import session_factory, session_scope
     from onething.supervision.jobs import tick
 
     with session_scope(_engine()) as session:
         counts = rate_demo_cases(session, cast(session))
+    # A year of history imported from other systems, so the statistics and trends have shape.
+    generate(_engine(), 20_000, seed=0, days=365)
     tick(session_factory(_engine()))
-    out.print(f"演示评价：好评 {counts['good']} 条，差评 {counts['bad']} 条（待承办机构回访核实）。")
+    out.print(
+        f"演示评价：好评 {counts['good']} 条，差评 {counts['bad']} 条（待承办机构回访核实）；"
+        "另有近一年合成服务场次 2 万条。"
+    )
 
 
 def main() -> None:

@@ -29,9 +29,8 @@ import hashlib
 import itertools
 import os
 import random
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -255,7 +254,7 @@ def _pick(cumulative: Sequence[tuple[Any, float]], u: float) -> Any:
     return cumulative[-1][0]
 
 
-def _sql_pick(cumulative: Sequence[tuple[Any, float]], u: str) -> str:
+def sql_pick(cumulative: Sequence[tuple[Any, float]], u: str) -> str:
     """The same choice as ``_pick`` as a SQL CASE over the uniform ``u``."""
     whens = " ".join(f"WHEN {u} < {upper!r} THEN {_literal(value)}" for value, upper in cumulative[:-1])
     return f"CASE {whens} ELSE {_literal(cumulative[-1][0])} END"
@@ -348,173 +347,6 @@ def _insert_batches(conn: Connection, rows: Iterator[dict[str, Any]], progress: 
     return counts
 
 
-# --- the PostgreSQL path ---------------------------------------------------------------------
-
-
-def _u(k: int) -> str:
-    """A uniform in [0, 1) from the serial ``g`` and the k-th derived seed (53 bits of a 64-bit hash)."""
-    return f"((hashint8extended(g, :seed * 64 + {k}) & 9007199254740991)::float8 / 9007199254740992.0)"
-
-
-def _pg_insert_sql() -> str:
-    rating_channel = " ".join(
-        f"WHEN '{ch}' THEN {_sql_pick(options, 'x.u_rc')}" for ch, options in RATING_CHANNELS.items()
-    )
-    return f"""
-INSERT INTO evaluations ({", ".join(COLUMNS)})
-SELECT NULL, '{PREFIX}' || lpad(x.g::text, {SERIAL_DIGITS}, '0'), 'case',
-       CASE WHEN x.channel IN ('window', 'helper') THEN 'in_person' ELSE 'online' END, x.channel,
-       r.region_code, r.org_id, NULL, NULL, t.code, t.name, NULL,
-       x.day, x.day + {CLOSES_AFTER_DAYS},
-       CASE WHEN x.rated THEN 'rated' ELSE 'expired' END,
-       CASE WHEN x.rated THEN x.level END,
-       x.rated AND x.level <= 2,
-       NULL, NULL, NULL,
-       CASE WHEN x.rated THEN CASE x.channel {rating_channel} END END,
-       true, NULL,
-       CASE WHEN x.rated THEN (x.day + time '{RATED_AT_UTC.isoformat()}') AT TIME ZONE 'UTC' END,
-       NULL, NULL, NULL,
-       x.rated AND x.level <= 2 AND x.u_cb < {CALLED_BACK!r},
-       x.rated AND x.level <= 2 AND x.u_ap >= {APPEAL_UPHELD!r} AND x.u_rf < {RECTIFIED!r},
-       x.rated AND x.level <= 2 AND x.u_ap < {APPEAL_UPHELD!r},
-       :now, :now, 1
-FROM (
-    SELECT g,
-           floor({_u(0)} * {BUCKETS})::int AS region_bucket,
-           floor({_u(1)} * {BUCKETS})::int AS thing_bucket,
-           {_sql_pick(CHANNELS, _u(2))} AS channel,
-           :end - 1 - floor({_u(3)} * :days)::int AS day,
-           {_u(4)} < {RATED_SHARE!r} AS rated,
-           {_sql_pick(LEVELS, _u(5))} AS level,
-           {_u(6)} AS u_rc, {_u(7)} AS u_cb, {_u(8)} AS u_ap, {_u(9)} AS u_rf
-    FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) AS g
-    OFFSET 0
-) AS x
-JOIN syn_regions AS r ON r.bucket = x.region_bucket
-JOIN syn_things AS t ON t.bucket = x.thing_bucket
-"""
-
-
-def _pg_lookup_tables(conn: Connection, p: Plan) -> None:
-    conn.execute(
-        text(
-            "CREATE TEMP TABLE syn_regions (bucket int PRIMARY KEY, region_code varchar(12), org_id int) ON COMMIT DROP"
-        )
-    )
-    conn.execute(
-        text(
-            "CREATE TEMP TABLE syn_things (bucket int PRIMARY KEY, code varchar(60), name varchar(100)) ON COMMIT DROP"
-        )
-    )
-    conn.execute(
-        text("INSERT INTO syn_regions VALUES (:b, :r, :o)"),
-        [{"b": b, "r": p.places[i].region_code, "o": p.places[i].org_id} for b, i in enumerate(p.region_buckets)],
-    )
-    conn.execute(
-        text("INSERT INTO syn_things VALUES (:b, :c, :n)"),
-        [{"b": b, "c": p.things[i][0], "n": p.things[i][1]} for b, i in enumerate(p.thing_buckets)],
-    )
-    conn.execute(text("ANALYZE syn_regions"))
-    conn.execute(text("ANALYZE syn_things"))
-
-
-def _secondary_indexes() -> list[Any]:
-    return sorted(Evaluation.metadata.tables["evaluations"].indexes, key=lambda ix: ix.name or "")
-
-
-def _want_rebuild(conn: Connection, count: int, rebuild_indexes: bool | None) -> bool:
-    if rebuild_indexes is not None:
-        return rebuild_indexes
-    existing = float(conn.scalar(text("SELECT reltuples FROM pg_class WHERE oid = 'evaluations'::regclass")) or 0)
-    return count >= 1_000_000 and count >= existing
-
-
-def _drop_indexes(conn: Connection) -> list[Any]:
-    present = set(conn.scalars(text("SELECT indexname FROM pg_indexes WHERE tablename = 'evaluations'")))
-    dropped = [ix for ix in _secondary_indexes() if ix.name in present]
-    for ix in dropped:
-        conn.execute(text(f'DROP INDEX "{ix.name}"'))
-    return dropped
-
-
-def _create_indexes(conn: Connection, indexes: Sequence[Any]) -> None:
-    """Exactly as the model defines them (same names, same columns)."""
-    conn.execute(text("SET LOCAL maintenance_work_mem = '1GB'"))
-    for ix in indexes:
-        ix.create(conn)
-
-
-def _chunks(first: int, count: int) -> list[tuple[int, int]]:
-    return [(lo, min(lo + CHUNK, first + count) - 1) for lo in range(first, first + count, CHUNK)]
-
-
-def _pg_fill(
-    conn: Connection, p: Plan, chunks: Iterable[tuple[int, int]], params: dict[str, Any], done: Progress
-) -> None:
-    """Insert the chunks handed out by ``chunks`` on one connection, inside its transaction."""
-    conn.execute(text("SET LOCAL work_mem = '256MB'"))
-    _pg_lookup_tables(conn, p)
-    sql = text(_pg_insert_sql())
-    for lo, hi in chunks:
-        conn.execute(sql, {**params, "lo": lo, "hi": hi})
-        done(hi - lo + 1)
-    conn.execute(text("DROP TABLE syn_regions, syn_things"))
-
-
-def _pg_parallel(
-    engine: Engine, p: Plan, chunks: list[tuple[int, int]], params: dict[str, Any], workers: int, done: Progress
-) -> None:
-    """Chunks shared among ``workers`` connections (the insert is CPU-bound in the server: one
-    backend per core). Each worker holds one transaction; they commit only when all succeeded."""
-    pending = iter(chunks)
-    lock = threading.Lock()
-    barrier = threading.Barrier(workers)
-    failed = threading.Event()
-    errors: list[BaseException] = []
-
-    def handout() -> Iterator[tuple[int, int]]:
-        while not failed.is_set():
-            with lock:
-                chunk = next(pending, None)
-            if chunk is None:
-                return
-            yield chunk
-
-    def locked(n: int) -> None:
-        with lock:
-            done(n)
-
-    def work() -> None:
-        try:
-            with engine.connect() as conn:
-                tx = conn.begin()
-                try:
-                    _pg_fill(conn, p, handout(), params, locked)
-                except BaseException as exc:
-                    errors.append(exc)
-                    failed.set()
-                try:
-                    barrier.wait()
-                except threading.BrokenBarrierError:
-                    failed.set()
-                if failed.is_set():
-                    tx.rollback()
-                else:
-                    tx.commit()
-        except BaseException as exc:  # no connection, or the commit failed
-            errors.append(exc)
-            failed.set()
-            barrier.abort()
-
-    threads = [threading.Thread(target=work, name=f"evaluations-{i}") for i in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
-
-
 # --- the entry point -------------------------------------------------------------------------
 
 
@@ -566,6 +398,8 @@ def generate(
 
     Returns what was added, the table's totals after the rebuild, and the seconds of each phase.
     """
+    from onething.demo import evaluations_pg as pg  # the fast path imports this module's plan
+
     if count < 0:
         raise ValueError("count must not be negative")
     end = end or dt.date.today()
@@ -585,11 +419,11 @@ def generate(
         first = _serial_start(conn)
         t0 = time.perf_counter()
         if postgres:
-            dropped = _drop_indexes(conn) if _want_rebuild(conn, count, rebuild_indexes) else []
-            _pg_fill(conn, p, _chunks(first, count), params, tick)
+            dropped = pg.drop_indexes(conn) if pg.want_rebuild(conn, count, rebuild_indexes) else []
+            pg.pg_fill(conn, p, pg.chunks(first, count), params, tick)
             seconds["insert"] = time.perf_counter() - t0
             t0 = time.perf_counter()
-            _create_indexes(conn, dropped)
+            pg.create_indexes(conn, dropped)
             seconds["indexes"] = time.perf_counter() - t0
             t0 = time.perf_counter()
             session.execute(text("ANALYZE evaluations"))
@@ -611,18 +445,18 @@ def generate(
                 seconds["insert"] = time.perf_counter() - t0
                 session.commit()
         if postgres:
-            chunks = _chunks(first, count)
+            chunks = pg.chunks(first, count)
             workers = max(1, min(workers or os.cpu_count() or 1, 4, len(chunks) or 1))
             with engine.begin() as conn:
-                dropped = _drop_indexes(conn) if _want_rebuild(conn, count, rebuild_indexes) else []
+                dropped = pg.drop_indexes(conn) if pg.want_rebuild(conn, count, rebuild_indexes) else []
             t0 = time.perf_counter()
             try:
-                _pg_parallel(engine, p, chunks, params, workers, tick)
+                pg.pg_parallel(engine, p, chunks, params, workers, tick)
                 seconds["insert"] = time.perf_counter() - t0
             finally:
                 t0 = time.perf_counter()
                 with engine.begin() as conn:
-                    _create_indexes(conn, dropped)
+                    pg.create_indexes(conn, dropped)
                 seconds["indexes"] = time.perf_counter() - t0
             t0 = time.perf_counter()
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as auto:

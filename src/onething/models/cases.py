@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onething.models.base import Base, JSONType, utcnow
@@ -91,6 +91,14 @@ class Task(Base):
         UniqueConstraint("case_id", "item_code", "kind"),
         Index("ix_tasks_org_status", "org_id", "status"),
         Index("ix_tasks_status_deadline", "status", "deadline"),
+        # The deadline scan reads only running tasks, and only their id and deadline (electronic supervision).
+        Index(
+            "ix_tasks_running_deadline",
+            "deadline",
+            postgresql_include=["id"],
+            postgresql_where=text("status IN ('pending', 'claimed')"),
+            sqlite_where=text("status IN ('pending', 'claimed')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

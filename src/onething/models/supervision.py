@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onething.models.base import Base, JSONType, utcnow
@@ -21,6 +21,14 @@ class DeadlineWarning(Base):
         UniqueConstraint("subject", "subject_id", "step", "level", "due"),
         Index("ix_warnings_region_open", "region_code", "resolved_at"),
         Index("ix_warnings_org_open", "org_id", "resolved_at"),
+        # The scan's resolve step reads the open cards of one kind of subject.
+        Index(
+            "ix_warnings_open_subject",
+            "subject",
+            "subject_id",
+            postgresql_where=text("resolved_at IS NULL"),
+            sqlite_where=text("resolved_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -73,7 +73,7 @@ def _insert(session: Session, source: Any) -> int:
         stmt = pg_insert(W).from_select(COLUMNS, source).on_conflict_do_nothing()
     else:
         stmt = insert(W).from_select(COLUMNS, source).prefix_with("OR IGNORE")
-    return int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+    return _count(session, stmt)
 
 
 def _day(day: dt.date) -> ColumnElement[dt.date]:
@@ -97,10 +97,26 @@ def _by_threshold(levels: Mapping[str, int]) -> dict[int, list[str]]:
 
 
 def _tasks(session: Session, cal: WorkCalendar, today: dt.date, levels: Mapping[str, int]) -> int:
+    """Running tasks at or past the line, without this card yet. The card check comes first, over the
+    running tasks' partial index alone (``fresh``, kept apart by OFFSET 0 so the planner does not fold
+    it into the join); only new cards then join the task and case rows they copy from."""
     raised = 0
     at = now()
     for days, org_levels in _by_threshold(levels).items():
         line = cal.add_working_days(today, days)
+        carded = exists().where(
+            W.subject == "task",
+            W.subject_id == Task.id,
+            W.step == "approve",
+            W.due == Task.deadline,
+            W.level == _level(Task.deadline, today),
+        )
+        fresh = (
+            select(Task.id)
+            .where(Task.status.in_(RUNNING_TASK), Task.deadline <= line, ~carded)
+            .offset(0)
+            .subquery("fresh")
+        )
         source = (
             select(
                 literal("task"),
@@ -117,12 +133,10 @@ def _tasks(session: Session, cal: WorkCalendar, today: dt.date, levels: Mapping[
                 _moment(at),
                 literal(False),
             )
+            .select_from(fresh)
+            .join(Task, Task.id == fresh.c.id)
             .join(Case, Case.id == Task.case_id)
-            .where(
-                Task.status.in_(RUNNING_TASK),
-                Task.deadline <= line,
-                Task.org_id.in_(select(Org.id).where(Org.level.in_(org_levels))),
-            )
+            .where(Task.org_id.in_(select(Org.id).where(Org.level.in_(org_levels))))
         )
         raised += _insert(session, source)
     return raised
@@ -192,32 +206,55 @@ def _rectifications(session: Session, cal: WorkCalendar, today: dt.date, steps: 
     return raised
 
 
-def _still_due() -> ColumnElement[bool]:
-    """The card's step is still open with the same deadline."""
-    task = exists().where(Task.id == W.subject_id, Task.status.in_(RUNNING_TASK), Task.deadline == W.due)
-    case_ = exists().where(
+def _resolve_tasks(session: Session, today: dt.date, line: dt.date) -> int:
+    """Task cards whose task no longer runs on that deadline. The running tasks are read through their
+    partial index (every carded one lies at or before the line); the stale cards are gathered first
+    (MATERIALIZED), so the check is a plain read rather than a row fetch inside the UPDATE."""
+    running = exists().where(
+        Task.status.in_(RUNNING_TASK), Task.deadline <= line, Task.id == W.subject_id, Task.deadline == W.due
+    )
+    stale = (
+        select(W.id)
+        .where(W.resolved_at.is_(None), W.subject == "task", or_(~running, and_(W.level == "yellow", W.due < today)))
+        .cte("stale")
+        .prefix_with("MATERIALIZED")
+    )
+    stmt = update(W).where(W.id.in_(select(stale.c.id))).values(resolved_at=now())
+    return _count(session, stmt)
+
+
+def _count(session: Session, stmt: Any) -> int:
+    # SQLAlchemy 2.1 keeps an INSERT/UPDATE's row count only when asked to.
+    result = session.execute(stmt.execution_options(synchronize_session=False, preserve_rowcount=True))
+    return max(0, int(getattr(result, "rowcount", 0) or 0))
+
+
+def _case_due() -> ColumnElement[bool]:
+    """A case card's step is still open with the same deadline."""
+    return exists().where(
         Case.id == W.subject_id,
         Case.status.in_(RUNNING_CASE),
         Case.deadline == W.due,
         ~exists().where(Task.case_id == Case.id, Task.status.in_(CLOCK_STOPPED)),
     )
-    rect = exists().where(
+
+
+def _rectification_due() -> ColumnElement[bool]:
+    return exists().where(
         Rectification.id == W.subject_id,
         or_(*(and_(W.step == step, Rectification.status.in_(s), due == W.due) for step, s, due in RECTIFICATION_STEPS)),
     )
-    return or_(
-        and_(W.subject == "task", task),
-        and_(W.subject == "case", case_),
-        and_(W.subject == "rectification", rect),
-    )
 
 
-def _resolve(session: Session, today: dt.date) -> int:
+def _resolve(session: Session, today: dt.date, line: dt.date) -> int:
     """Cards whose step is done or whose deadline moved; and a yellow card once its deadline has
     passed (the red one takes over)."""
-    done = or_(~_still_due(), and_(W.level == "yellow", W.due < today))
-    stmt = update(W).where(W.resolved_at.is_(None), done).values(resolved_at=now())
-    return int(session.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0)  # type: ignore[attr-defined]
+    resolved = _resolve_tasks(session, today, line)
+    for subject, still_due in (("case", _case_due()), ("rectification", _rectification_due())):
+        done = or_(~still_due, and_(W.level == "yellow", W.due < today))
+        stmt = update(W).where(W.resolved_at.is_(None), W.subject == subject, done).values(resolved_at=now())
+        resolved += _count(session, stmt)
+    return resolved
 
 
 def scan(
@@ -227,7 +264,7 @@ def scan(
     levels: Mapping[str, int],
     rectification_steps: Mapping[str, int],
 ) -> ScanResult:
-    resolved = _resolve(session, today)
+    resolved = _resolve(session, today, cal.add_working_days(today, max(levels.values(), default=0)))
     raised = _tasks(session, cal, today, levels)
     raised += _cases(session, cal, today, levels)
     raised += _rectifications(session, cal, today, rectification_steps)

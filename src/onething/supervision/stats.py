@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from onething.catalog.service import active_catalog
 from onething.evaluations.rules import RATING_CHANNELS
 from onething.identity.principal import Principal, region_prefix
 from onething.identity.repository import in_scopes
@@ -112,11 +113,20 @@ def evaluation_stats(session: Session, scope: Scope, by: str) -> StatTable:
     names = _namer(session, by)(grouped.keys())
     for key in sorted(grouped, key=lambda k: str(k)):
         table.rows.append({"key": str(key), "name": names.get(key, str(key)), **_rates(grouped[key], by)})
-    # The total is every occasion once, whatever the grouping (an occasion counts under each item of
-    # its case), so it comes from the rollup.
-    overall = _from_rollup(session, scope, "total") if by != "total" else grouped
-    table.total = {"key": "total", "name": "合计", **rates(overall.get("total", dict.fromkeys(COUNTERS, 0)))}
+    table.total = {"key": "total", "name": "合计", **rates(_total(session, scope, by, grouped))}
     return table
+
+
+def _total(session: Session, scope: Scope, by: str, grouped: Mapping[Any, Mapping[str, int]]) -> dict[str, int]:
+    """Every occasion once. Most groupings split the occasions, so their rows add up; an occasion counts
+    under each item of its case, and per rating channel only ratings appear: those ask the rollup."""
+    if by in ("item", "rating_channel"):
+        grouped = _from_rollup(session, scope, "total")
+    total = dict.fromkeys(COUNTERS, 0)
+    for counters_ in grouped.values():
+        for k in COUNTERS:
+            total[k] += counters_[k]
+    return total
 
 
 def _rates(counters: Mapping[str, int], by: str) -> dict[str, float | int | None]:
@@ -204,8 +214,9 @@ def _namer(session: Session, by: str) -> Callable[[Iterable[Any]], Mapping[Any, 
         return {**names, 0: "（无承办机构）"}
 
     def things(keys: Iterable[Any]) -> Mapping[Any, str]:
-        stmt = select(Evaluation.thing_code, func.max(Evaluation.thing_name)).group_by(Evaluation.thing_code)
-        return dict(session.execute(stmt.where(Evaluation.thing_code.in_(list(keys)))).all())
+        # From the catalog: a name lookup must not scan the facts (millions of rows) a second time.
+        known = active_catalog(session).things
+        return {k: known[k].spec.name for k in keys if k in known}
 
     def windows(keys: Iterable[Any]) -> Mapping[Any, str]:
         stmt = select(Window.id, Hall.name, Window.number).join(Hall, Hall.id == Window.hall_id)
