@@ -450,9 +450,8 @@ def thing_proposals(engine: Engine, days: int, today: dt.date, county: str) -> d
             out[f"{label}_by_thing_facts_query_s"] = round(_timed(facts, STATS_RUNS)[0], 4)
             out[f"{label}_by_thing_namer_s"] = round(_timed(namer, STATS_RUNS)[0], 4)
         out["note"] = (
-            "evaluation_stats(by=thing) = the facts query + the namer; the namer (SELECT thing_code,"
-            " max(thing_name) FROM evaluations WHERE thing_code IN (...)) has no region or day filter, so"
-            " it reads the whole table at any scope"
+            "evaluation_stats(by=thing) = the facts query + the namer (names from the active catalog);"
+            " the rollups below are a measured alternative for grouping by thing, not used by the code"
         )
         session.execute(text("SET LOCAL work_mem = '256MB'"))
         for name, day in _THING_ROLLUPS.items():
