@@ -66,7 +66,7 @@ def _charts(cases: CaseStats, by_region: stats.StatTable, by_week: stats.StatTab
         ),
         "good": charts.line_chart(
             "每周好评率与实际评价率",
-            [r["name"] for r in by_week.rows],
+            [r["name"][5:] for r in by_week.rows],  # the Monday of each week, as MM-DD
             {
                 "好评率": [r["good_rate"] for r in by_week.rows],
                 "实际评价率": [r["rating_rate"] for r in by_week.rows],
