@@ -11,19 +11,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from onething.cases.workflow import CASE_STATUS_NAMES, OPEN_TASK, TASK_STATUS_NAMES
-from onething.evaluations.rules import OPEN_STEPS, current_due
+from onething.cases.workflow import CASE_STATUS_NAMES, TASK_STATUS_NAMES
 from onething.evaluations.rules import STEP_NAMES as RECT_STEP_NAMES
-from onething.identity.repository import in_scopes
+from onething.evaluations.rules import current_due
 from onething.kit.calendar import WorkCalendar
 from onething.kit.clock import day_start, local
-from onething.models import Case, DeadlineWarning, Org, Rectification, Task
+from onething.supervision import repository as repo
 from onething.supervision.stats import Scope
 
-OPEN_CASE = ("submitted", "correction_requested", "accepted", "processing")
 MAX_ROWS = 200_000
 WEEKS = 12
 
@@ -48,32 +45,15 @@ class CaseStats:
     backlog_overdue: int = 0
 
 
-def _in_region(scope: Scope) -> Any:
-    return in_scopes(Case.region_code, [scope.prefix])
-
-
 def _named(counts: dict[str, int], names: dict[str, str]) -> dict[str, int]:
     return {names.get(k, k): v for k, v in counts.items()}
 
 
 def case_stats(session: Session, scope: Scope, cal: WorkCalendar, today: dt.date) -> CaseStats:
     out = CaseStats(scope.region.code, scope.region.name, scope.start, scope.end)
-    stmt = select(Case.status, func.count()).where(_in_region(scope), Case.status.in_(OPEN_CASE)).group_by(Case.status)
-    out.open_cases = _named(dict(session.execute(stmt).all()), CASE_STATUS_NAMES)
-    stmt = (
-        select(Task.status, func.count())
-        .join(Case, Case.id == Task.case_id)
-        .where(_in_region(scope), Task.status.in_(tuple(OPEN_TASK)))
-        .group_by(Task.status)
-    )
-    out.open_tasks = _named(dict(session.execute(stmt).all()), TASK_STATUS_NAMES)
-    W = DeadlineWarning
-    stmt = (
-        select(W.level, func.count())
-        .where(in_scopes(W.region_code, [scope.prefix]), W.resolved_at.is_(None))
-        .group_by(W.level)
-    )
-    out.warnings = dict(session.execute(stmt).all())
+    out.open_cases = _named(repo.open_case_counts(session, scope.prefix), CASE_STATUS_NAMES)
+    out.open_tasks = _named(repo.open_task_counts(session, scope.prefix), TASK_STATUS_NAMES)
+    out.warnings = repo.open_card_counts(session, scope.prefix)
     _conclusions(session, scope, cal, out)
     _orgs(session, scope, cal, out)
     _backlog(session, scope, today, out)
@@ -86,12 +66,7 @@ def _period_bounds(scope: Scope) -> tuple[dt.datetime, dt.datetime]:
 
 def _conclusions(session: Session, scope: Scope, cal: WorkCalendar, out: CaseStats) -> None:
     begin, end = _period_bounds(scope)
-    stmt = (
-        select(Case.thing_code, Case.thing_name, Case.accepted_at, Case.concluded_at, Case.deadline, Case.promised_days)
-        .where(_in_region(scope), Case.concluded_at >= begin, Case.concluded_at < end, Case.accepted_at.is_not(None))
-        .limit(MAX_ROWS)
-    )
-    rows = session.execute(stmt).all()
+    rows = repo.concluded_cases(session, scope.prefix, begin, end, MAX_ROWS)
     out.capped = len(rows) >= MAX_ROWS
     per_thing: dict[str, list[tuple[int, int]]] = defaultdict(list)
     names: dict[str, str] = {}
@@ -132,23 +107,12 @@ def _conclusions(session: Session, scope: Scope, cal: WorkCalendar, out: CaseSta
 def _orgs(session: Session, scope: Scope, cal: WorkCalendar, out: CaseStats) -> None:
     """The slowest orgs: average working days from dispatch to decision over the period."""
     begin, end = _period_bounds(scope)
-    stmt = (
-        select(Task.org_id, Task.dispatched_on, Task.decided_at, Task.promised_days)
-        .join(Case, Case.id == Task.case_id)
-        .where(
-            _in_region(scope),
-            Task.decided_at >= begin,
-            Task.decided_at < end,
-            Task.dispatched_on.is_not(None),
-        )
-        .limit(MAX_ROWS)
-    )
     used: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for org_id, dispatched_on, decided_at, promised in session.execute(stmt):
+    for org_id, dispatched_on, decided_at, promised in repo.decided_tasks(session, scope.prefix, begin, end, MAX_ROWS):
         if dispatched_on is None or decided_at is None:
             continue
         used[org_id].append((max(0, cal.working_days_between(dispatched_on, local(decided_at).date())), promised))
-    names = dict(session.execute(select(Org.id, Org.name).where(Org.id.in_(list(used)))).all())
+    names = repo.org_names(session, used)
     ranked = sorted(used.items(), key=lambda kv: -sum(u for u, _ in kv[1]) / len(kv[1]))[:10]
     out.slowest_orgs = [
         {
@@ -162,11 +126,8 @@ def _orgs(session: Session, scope: Scope, cal: WorkCalendar, out: CaseStats) -> 
 
 
 def _backlog(session: Session, scope: Scope, today: dt.date, out: CaseStats) -> None:
-    stmt = select(Rectification).where(
-        in_scopes(Rectification.region_code, [scope.prefix]), Rectification.status.in_(tuple(OPEN_STEPS))
-    )
     counts: dict[str, int] = defaultdict(int)
-    for r in session.scalars(stmt):
+    for r in repo.open_rectifications(session, scope.prefix):
         counts[RECT_STEP_NAMES.get(r.status, r.status)] += 1
         due = current_due(r.status, r.callback_due, r.rectify_due)
         out.backlog_overdue += bool(due and due.due < today)

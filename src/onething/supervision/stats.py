@@ -13,16 +13,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func
 from sqlalchemy.orm import Session
 
 from onething.catalog.service import active_catalog
 from onething.evaluations.rules import RATING_CHANNELS
 from onething.identity.principal import Principal, region_prefix
-from onething.identity.repository import in_scopes
 from onething.kit.errors import Forbidden, NotFound, ValidationFailed
-from onething.models import Evaluation, EvaluationDaily, Hall, Org, Region, Task, User, Window
-from onething.supervision.rollup import counters
+from onething.models import EvaluationDaily, Region
+from onething.supervision import repository as repo
 from onething.supervision.rules import COUNTERS, MEASURES, Measure, rates
 
 BY_NAMES = {
@@ -77,7 +76,7 @@ def scope_of(
     """The region asked for (default: the supervisor's widest) and the period (default: this year)."""
     principal.require("supervisor")
     code = region or _widest(session, principal)
-    found = session.get(Region, code)
+    found = repo.region(session, code)
     if found is None:
         raise NotFound(f"没有区划 {code}", field="region", code="region_not_found")
     if not principal.reaches(code, "supervisor"):
@@ -94,7 +93,7 @@ def scope_of(
 def _widest(session: Session, principal: Principal) -> str:
     prefixes = principal.scopes("supervisor")
     best = min(prefixes, key=len)
-    codes = session.scalars(select(Region.code).where(in_scopes(Region.code, [best])).order_by(Region.code)).all()
+    codes = repo.region_codes_under(session, best)
     if not codes:
         raise NotFound("您的监察范围内没有区划，请指明区划代码", field="region", code="region_not_found")
     return min(codes, key=len)
@@ -150,19 +149,11 @@ def _rollup_key(scope: Scope, by: str) -> Any:
     D = EvaluationDaily
     if by == "region":
         return func.substr(D.region_code, 1, CHILD_DIGITS.get(scope.region.level, 12))
-    return {"org": D.org_id, "channel": D.channel, "total": func.min("total")}.get(by, D.day)
+    return {"org": D.org_id, "channel": D.channel, "total": None}.get(by, D.day)
 
 
 def _from_rollup(session: Session, scope: Scope, by: str) -> dict[Any, dict[str, int]]:
-    D = EvaluationDaily
-    key = _rollup_key(scope, by).label("key")
-    sums = [func.sum(getattr(D, k)).label(k) for k in COUNTERS]
-    stmt = (
-        select(key, *sums)
-        .where(in_scopes(D.region_code, [scope.prefix]), D.day >= scope.start, D.day <= scope.end)
-        .group_by(key if by != "total" else None)
-    )
-    rows = session.execute(stmt).all()
+    rows = repo.rollup_sums(session, scope.prefix, scope.start, scope.end, _rollup_key(scope, by))
     if by == "region":
         return _sums(rows, lambda r: _region_code(r.key))
     if by in ("week", "month"):
@@ -170,28 +161,8 @@ def _from_rollup(session: Session, scope: Scope, by: str) -> dict[Any, dict[str,
     return _sums(rows, lambda r: r.key)
 
 
-def _facts_key(by: str) -> Any:
-    E = Evaluation
-    return {
-        "thing": E.thing_code,
-        "window": E.window_id,
-        "clerk": E.clerk_id,
-        "rating_channel": E.rating_channel,
-        "item": Task.item_code,
-    }[by]
-
-
 def _from_facts(session: Session, scope: Scope, by: str) -> dict[Any, dict[str, int]]:
-    E = Evaluation
-    key = _facts_key(by).label("key")
-    stmt = select(key, *counters()).where(
-        in_scopes(E.region_code, [scope.prefix]), E.concluded_on >= scope.start, E.concluded_on <= scope.end
-    )
-    if by == "item":  # a case's rating counts for each item it held
-        stmt = stmt.join(Task, and_(Task.case_id == E.case_id, Task.kind == "approval"))
-    if by == "rating_channel":
-        stmt = stmt.where(E.state == "rated")
-    return _sums(session.execute(stmt.group_by(key)).all(), lambda r: r.key)
+    return _sums(repo.facts_sums(session, scope.prefix, scope.start, scope.end, by), lambda r: r.key)
 
 
 def _region_code(prefix: str) -> str:
@@ -206,12 +177,8 @@ def _period(day: dt.date, by: str) -> str:
 
 
 def _namer(session: Session, by: str) -> Callable[[Iterable[Any]], Mapping[Any, str]]:
-    def regions(keys: Iterable[Any]) -> Mapping[Any, str]:
-        return dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(list(keys)))).all())
-
     def orgs(keys: Iterable[Any]) -> Mapping[Any, str]:
-        names = dict(session.execute(select(Org.id, Org.name).where(Org.id.in_(list(keys)))).all())
-        return {**names, 0: "（无承办机构）"}
+        return {**repo.org_names(session, keys), 0: "（无承办机构）"}
 
     def things(keys: Iterable[Any]) -> Mapping[Any, str]:
         # From the catalog: a name lookup must not scan the facts (millions of rows) a second time.
@@ -219,28 +186,21 @@ def _namer(session: Session, by: str) -> Callable[[Iterable[Any]], Mapping[Any, 
         return {k: known[k].spec.name for k in keys if k in known}
 
     def windows(keys: Iterable[Any]) -> Mapping[Any, str]:
-        stmt = select(Window.id, Hall.name, Window.number).join(Hall, Hall.id == Window.hall_id)
-        rows = session.execute(stmt.where(Window.id.in_([k for k in keys if k is not None]))).all()
-        return {i: f"{hall} {num} 号窗口" for i, hall, num in rows} | {None: "（网上办理，无窗口）"}
+        return {**repo.window_names(session, keys), None: "（网上办理，无窗口）"}
 
     def clerks(keys: Iterable[Any]) -> Mapping[Any, str]:
-        stmt = select(User.id, User.name).where(User.id.in_([k for k in keys if k is not None]))
-        return dict(session.execute(stmt).all()) | {None: "（无经办人）"}
-
-    def items(keys: Iterable[Any]) -> Mapping[Any, str]:
-        stmt = select(Task.item_code, func.max(Task.item_name)).group_by(Task.item_code)
-        return dict(session.execute(stmt.where(Task.item_code.in_(list(keys)))).all())
+        return {**repo.user_names(session, keys), None: "（无经办人）"}
 
     def fixed(names: Mapping[Any, str]) -> Callable[[Iterable[Any]], Mapping[Any, str]]:
         return lambda _keys: names
 
     return {
-        "region": regions,
+        "region": lambda keys: repo.region_names(session, keys),
         "org": orgs,
         "thing": things,
         "window": windows,
         "clerk": clerks,
-        "item": items,
+        "item": lambda keys: repo.item_names(session, keys),
         "channel": fixed(CHANNEL_NAMES),
         "rating_channel": fixed(RATING_CHANNELS),
         "total": fixed({"total": "合计"}),

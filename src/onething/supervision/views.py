@@ -5,16 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from onething.catalog.holidays import calendar
 from onething.identity.principal import Principal
-from onething.identity.repository import in_scopes
 from onething.kit import clock
 from onething.kit.export import Table
 from onething.kit.pagination import Page, page
-from onething.models import DeadlineWarning, Org
+from onething.models import DeadlineWarning
+from onething.supervision import repository as repo
 from onething.supervision import stats
 from onething.supervision.dashboard import CaseStats, case_stats
 from onething.supervision.rules import LEVEL_NAMES, STEP_NAMES
@@ -33,14 +32,8 @@ def warnings(
     limit: int = 50,
 ) -> Page[dict[str, Any]]:
     """Supervisors see their region's cards; department and window staff their own org's."""
-    principal.require("supervisor", "dept_head", "approver", "window_clerk")
-    conditions = []
-    if principal.has("supervisor"):
-        conditions.append(in_scopes(W.region_code, principal.scopes("supervisor")))
-    orgs = principal.orgs("dept_head", "approver", "window_clerk")
-    if orgs:
-        conditions.append(W.org_id.in_(orgs))
-    stmt = select(W).where(or_(*conditions))
+    principal.require("supervisor", *repo.CARD_READERS)
+    stmt = repo.readable_cards(principal)
     if level:
         stmt = stmt.where(W.level == level)
     if not include_resolved:
@@ -48,7 +41,7 @@ def warnings(
     if org_id is not None:
         stmt = stmt.where(W.org_id == org_id)
     rows, next_after = page(session, stmt, W.id, after, limit, descending=True)
-    names = dict(session.execute(select(Org.id, Org.name).where(Org.id.in_({w.org_id for w in rows}))).all())
+    names = repo.org_names(session, {w.org_id for w in rows})
     cal, today = calendar(session), clock.today()
     return Page([_warning_out(w, names, cal.working_days_between(today, w.due)) for w in rows], next_after)
 
