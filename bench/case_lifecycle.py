@@ -22,27 +22,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import machine
+from common import machine, prepare_db
 
 BRANCHES = 5  # the restaurant's parallel tasks with the benchmark's answers
-
-
-def _prepare(url: str) -> None:
-    from onething.catalog.service import active_catalog, load
-    from onething.demo.seed import seed_accounts, seed_orgs
-    from onething.kit.db import make_engine, session_scope
-    from onething.kit.migrate import upgrade
-    from onething.licenses.service import init_seals
-
-    engine = make_engine(url)
-    upgrade(engine)
-    with session_scope(engine) as session:
-        load(session)
-    with session_scope(engine) as session:
-        seed_orgs(session, active_catalog(session))
-        seed_accounts(session)
-        init_seals(session, active_catalog(session))
-    engine.dispose()
 
 
 def _worker(url: str, seconds: float, seed: int, out: Any) -> None:
@@ -199,10 +181,10 @@ def main(seconds: float = 10.0, processes: int = 2, pg_url: str | None = None) -
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["ONETHING_FILES_DIR"] = f"{tmp}/files"
         sqlite = f"sqlite:///{tmp}/bench.db"
-        _prepare(sqlite)
+        prepare_db(sqlite, seals=True)
         results["sqlite"] = measure(sqlite, processes, seconds)
         if pg_url:
-            _prepare(pg_url)
+            prepare_db(pg_url, seals=True)
             results["postgresql"] = measure(pg_url, processes, seconds)
             per_lifecycle = results["postgresql"]["statements_per_lifecycle"]
             results["postgresql_driver_floor"] = floor(pg_url, processes, seconds, per_lifecycle)

@@ -69,3 +69,25 @@ def largest(catalog: Catalog) -> tuple[CompiledThing, dict[str, Any], int]:
                 best = (thing, answers, n)
     assert best is not None
     return best
+
+
+def prepare_db(url: str, seal_orgs: list[str] | None = None, *, seals: bool = False) -> None:
+    """A migrated database with the seed catalog, the orgs and the demo accounts; seal keys for
+    ``seal_orgs`` (or every org when ``seals``)."""
+    from onething.catalog.service import active_catalog, load
+    from onething.demo.seed import seed_accounts, seed_orgs
+    from onething.kit.db import make_engine, session_scope
+    from onething.kit.migrate import upgrade
+    from onething.licenses.service import init_seals
+
+    engine = make_engine(url)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        load(session)
+    with session_scope(engine) as session:
+        catalog = active_catalog(session)
+        seed_orgs(session, catalog)
+        seed_accounts(session)
+        if seals or seal_orgs:
+            init_seals(session, catalog, seal_orgs or ())
+    engine.dispose()

@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import machine
+from common import machine, prepare_db
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
@@ -55,22 +55,6 @@ SHOWN_SETTINGS = (
     "full_page_writes",
     "max_wal_size",
 )
-
-
-def _prepare(url: str) -> None:
-    from onething.catalog.service import active_catalog, load
-    from onething.demo.seed import seed_accounts, seed_orgs
-    from onething.kit.db import make_engine, session_scope
-    from onething.kit.migrate import upgrade
-
-    engine = make_engine(url)
-    upgrade(engine)
-    with session_scope(engine) as session:
-        load(session)
-    with session_scope(engine) as session:
-        seed_orgs(session, active_catalog(session))
-        seed_accounts(session)
-    engine.dispose()
 
 
 def _timed(fn: Callable[[], Any], runs: int) -> tuple[float, list[float], Any]:
@@ -510,7 +494,7 @@ def main(
         }
     from onething.kit.db import make_engine
 
-    _prepare(pg_url)
+    prepare_db(pg_url)
     engine = make_engine(pg_url)
     today = dt.date.today()
     with Session(engine) as session:

@@ -16,26 +16,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 
 import licenses_crypto
-from common import machine
-
-
-def _prepare(url: str) -> None:
-    from onething.catalog.service import active_catalog, load
-    from onething.demo.seed import seed_accounts, seed_orgs
-    from onething.kit.db import make_engine, session_scope
-    from onething.kit.migrate import upgrade
-    from onething.licenses.service import init_seals
-
-    engine = make_engine(url)
-    upgrade(engine)
-    with session_scope(engine) as session:
-        load(session)
-    with session_scope(engine) as session:
-        catalog = active_catalog(session)
-        seed_orgs(session, catalog)
-        seed_accounts(session)
-        init_seals(session, catalog, ["430202-market_regulation"])
-    engine.dispose()
+from common import machine, prepare_db
 
 
 def measure(url: str, count: int) -> dict[str, Any]:
@@ -89,10 +70,10 @@ def main(count: int = 500, pg_url: str | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["ONETHING_SEALS_DIR"] = f"{tmp}/seals"
         sqlite = f"sqlite:///{tmp}/bench.db"
-        _prepare(sqlite)
+        prepare_db(sqlite, ["430202-market_regulation"])
         results["sqlite"] = measure(sqlite, count)
         if pg_url:
-            _prepare(pg_url)
+            prepare_db(pg_url, ["430202-market_regulation"])
             results["postgresql"] = measure(pg_url, count)
     from onething.kit import sm2
 

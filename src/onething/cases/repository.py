@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from onething.identity.principal import Principal
 from onething.identity.repository import in_scopes
+from onething.kit.db import insert_ignoring
 from onething.models import Case, CaseEvent, CaseMaterial, CaseSequence, Hall, Org, RoleGrant, Task, TaskEvent, User
 
 CASE_READERS = ("window_clerk", "approver", "dept_head", "supervisor")
@@ -20,13 +21,7 @@ def next_number(session: Session, region: str, day: str) -> int:
     """The next daily sequence for a region. The row is created on the day's first case (a racing
     creator's insert is a no-op), then incremented in place: the UPDATE's row lock orders
     concurrent creators on PostgreSQL; SQLite's writers are serialised already."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        session.execute(pg_insert(CaseSequence).values(region_code=region, day=day, last=0).on_conflict_do_nothing())
-    else:
-        session.execute(insert(CaseSequence).values(region_code=region, day=day, last=0).prefix_with("OR IGNORE"))
+    session.execute(insert_ignoring(session, CaseSequence).values(region_code=region, day=day, last=0))
     stmt = (
         update(CaseSequence)
         .where(CaseSequence.region_code == region, CaseSequence.day == day)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from sqlalchemy.orm import Session
 
 from onething.evaluations import service, views
 from onething.evaluations.schemas import (
@@ -20,6 +21,7 @@ from onething.evaluations.schemas import (
     RerateIn,
 )
 from onething.identity.deps import PrincipalDep
+from onething.identity.principal import Principal
 from onething.kit.pagination import PageOut
 from onething.kit.web import SessionDep
 
@@ -74,7 +76,7 @@ def inbox(principal: PrincipalDep, session: SessionDep, status: str | None = Non
     return views.rectification_inbox(session, principal, status=status, open_only=not all)
 
 
-def _done(session: Any, principal: Any, rid: int) -> Any:
+def _done(session: Session, principal: Principal, rid: int) -> EvaluationDetail:
     return views.evaluation_detail(session, principal, views.rectification_evaluation_id(session, principal, rid))
 
 

@@ -55,6 +55,10 @@ def readable_rectifications(principal: Principal) -> Select[Rectification]:
     return select(Rectification).where(or_(*conditions) if conditions else false())
 
 
+def readable_evaluation(session: Session, principal: Principal, evaluation_id: int) -> Evaluation | None:
+    return session.scalar(readable_evaluations(principal).where(Evaluation.id == evaluation_id))
+
+
 def occasions_of_case(session: Session, case_number: str) -> Sequence[Evaluation]:
     stmt = select(Evaluation).where(Evaluation.case_number == case_number).order_by(Evaluation.id)
     return session.scalars(stmt).all()
@@ -65,10 +69,6 @@ def evaluation(session: Session, evaluation_id: int, *, lock: bool = False) -> E
     if lock:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return session.execute(stmt).scalar_one()
-
-
-def lock_occasion(session: Session, occasion_id: int) -> Evaluation:
-    return evaluation(session, occasion_id, lock=True)
 
 
 def rectification(session: Session, principal: Principal, rid: int, *, lock: bool = False) -> Rectification | None:

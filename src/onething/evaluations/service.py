@@ -6,10 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from onething.cases.context import find_case, is_applicant
+from onething.cases.context import SYSTEM, find_case, is_applicant
 from onething.catalog.holidays import calendar
 from onething.evaluations import repository as repo
 from onething.evaluations.rules import (
@@ -28,6 +27,7 @@ from onething.evaluations.rules import (
 from onething.evaluations.schemas import RateIn, RerateIn
 from onething.identity.principal import Principal
 from onething.kit import clock
+from onething.kit.db import insert_ignoring
 from onething.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onething.kit.settings import get_settings
 from onething.models import Case, CaseEvent, Evaluation, EvaluationEvent, Rectification
@@ -35,13 +35,12 @@ from onething.models.base import utcnow
 from onething.outbox.service import enqueue
 
 IN_PERSON_CHANNELS = ("window", "helper")
-SYSTEM = Principal(name="系统", kind="system")
 
 
 def _event(
     session: Session,
     principal: Principal,
-    ev: Evaluation,
+    evaluation_id: int,
     action: str,
     before: str | None,
     after: str | None,
@@ -52,7 +51,7 @@ def _event(
 ) -> None:
     session.add(
         EvaluationEvent(
-            evaluation_id=ev.id,
+            evaluation_id=evaluation_id,
             rectification_id=rect.id if rect else None,
             at=utcnow(),
             actor_id=principal.user_id,
@@ -109,23 +108,15 @@ def occasion_values(event: CaseEvent, case: Case, window_days: int, today_cal: A
     }
 
 
-def _insert_new(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert occasions not there yet (a racing enroller's rows are skipped); the new ids."""
-    if not rows:
-        return []
-    stmt: Any
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt = pg_insert(Evaluation).on_conflict_do_nothing()
-    else:
-        stmt = insert(Evaluation).prefix_with("OR IGNORE")
-    ids: list[int] = []
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+    """Insert occasions not there yet (a racing enroller's rows are skipped); the new ids and rows."""
+    stmt = insert_ignoring(session, Evaluation)
+    new: list[tuple[int, dict[str, Any]]] = []
     for row in rows:  # one by one: RETURNING of a multi-row insert with conflicts differs by database
         got = session.execute(stmt.values(**row).returning(Evaluation.id)).scalar()
         if got is not None:
-            ids.append(int(got))
-    return ids
+            new.append((int(got), row))
+    return new
 
 
 def _enrol(session: Session, pairs: list[tuple[CaseEvent, Case]]) -> int:
@@ -139,9 +130,8 @@ def _enrol(session: Session, pairs: list[tuple[CaseEvent, Case]]) -> int:
             rows.append(values)
             have.add((values["case_number"], values["occasion_key"]))
     new = _insert_new(session, rows)
-    for occasion_id in new:
-        ev = repo.evaluation(session, occasion_id)
-        _event(session, SYSTEM, ev, "enrol", None, "open", f"评价期至 {ev.closes_on:%Y-%m-%d}")
+    for occasion_id, row in new:
+        _event(session, SYSTEM, occasion_id, "enrol", None, "open", f"评价期至 {row['closes_on']:%Y-%m-%d}")
     return len(new)
 
 
@@ -190,13 +180,13 @@ def rate(session: Session, principal: Principal, number: str, body: RateIn) -> E
     if not is_applicant(principal, case):
         raise Forbidden("只有本办件的申请人可以评价", code="not_applicant")
     chosen = _pick(ensure_occasions(session, case), body.occasion, case)
-    ev = repo.lock_occasion(session, chosen.id)
+    ev = repo.evaluation(session, chosen.id, lock=True)
     _require_open(ev)
     check_rating(ev.service_kind, Rating(body.level, body.scores, body.tags, body.comment, body.channel))
     ev.state, ev.level, ev.bad = "rated", body.level, is_bad(body.level)
     ev.scores, ev.tags, ev.comment = dict(body.scores), list(body.tags), (body.comment or "").strip() or None
     ev.rating_channel, ev.rater_id, ev.rated_at, ev.real_name = body.channel, principal.user_id, utcnow(), True
-    _event(session, principal, ev, "rate", "open", "rated", LEVELS[body.level], detail={"channel": body.channel})
+    _event(session, principal, ev.id, "rate", "open", "rated", LEVELS[body.level], detail={"channel": body.channel})
     if ev.bad:
         _open_rectification(session, principal, ev, case)
     return ev
@@ -229,14 +219,14 @@ def _open_rectification(session: Session, principal: Principal, ev: Evaluation, 
     )
     repo.add(session, rect)
     comment = f"回访核实期限 {callback_due:%Y-%m-%d}，整改反馈期限 {rectify_due:%Y-%m-%d}"
-    _event(session, SYSTEM, ev, "open", None, Step.callback, comment, rect=rect)
+    _event(session, SYSTEM, ev.id, "open", None, Step.callback, comment, rect=rect)
     body = f"办件 {case.number}（{case.thing_name}）收到差评，请于 {callback_due:%Y-%m-%d} 前回访核实。"
     enqueue(session, "rectification.opened", "org", ev.org_id, "收到差评，请及时回访核实", body, data={"id": rect.id})
 
 
 def rerate(session: Session, principal: Principal, evaluation_id: int, body: RerateIn) -> Evaluation:
     """追评: once, after the org has answered, before the re-rating window ends."""
-    ev = repo.lock_occasion(session, _own_occasion(session, principal, evaluation_id).id)
+    ev = repo.evaluation(session, _own_occasion(session, principal, evaluation_id).id, lock=True)
     rect = repo.rectification_of(session, ev.id)
     if rect is None:
         raise Conflict("只有差评在整改反馈后可以追评", field="id", code="no_rectification")
@@ -249,13 +239,13 @@ def rerate(session: Session, principal: Principal, evaluation_id: int, body: Rer
         raise Conflict(f"追评期已于 {rect.rerate_closes_on:%Y-%m-%d} 结束", field="id", code="rerate_closed")
     ev.rerate_level, ev.rerate_comment, ev.rerated_at = body.level, (body.comment or "").strip() or None, utcnow()
     before, rect.status, rect.closed_at = rect.status, step, utcnow()
-    _event(session, principal, ev, "rerate", before, step, LEVELS[body.level], rect=rect)
+    _event(session, principal, ev.id, "rerate", before, step, LEVELS[body.level], rect=rect)
     return ev
 
 
 def _own_occasion(session: Session, principal: Principal, evaluation_id: int) -> Evaluation:
     principal.require_login()
-    ev = session.scalar(repo.readable_evaluations(principal).where(Evaluation.id == evaluation_id))
+    ev = repo.readable_evaluation(session, principal, evaluation_id)
     if ev is None:
         raise NotFound(f"没有您可查看的评价 {evaluation_id}", field="id", code="evaluation_not_found")
     if ev.rater_id is None or ev.rater_id != principal.user_id:
@@ -292,10 +282,10 @@ def step(session: Session, principal: Principal, rid: int, action: str, **fields
     target = next_step(
         action, rect.status, classification=fields.get("classification"), upheld=fields.get("decision") == "upheld"
     )
-    ev = repo.lock_occasion(session, rect.evaluation_id)
+    ev = repo.evaluation(session, rect.evaluation_id, lock=True)
     before, rect.status = rect.status, target
     comment = _apply(session, rect, ev, action, fields)
-    _event(session, principal, ev, _event_name(action, fields), before, target, comment, rect=rect)
+    _event(session, principal, ev.id, _event_name(action, fields), before, target, comment, rect=rect)
     return rect
 
 
@@ -344,11 +334,12 @@ def expire(session: Session, today: dt.date, limit: int = 5000) -> int:
     for ev in repo.lapsed(session, today, limit):
         target = "default_good" if default_good else "expired"
         ev.state = target
-        _event(session, SYSTEM, ev, target, "open", target, ACTION_NAMES[target])
+        _event(session, SYSTEM, ev.id, target, "open", target, ACTION_NAMES[target])
         done += 1
     for rect in repo.rerate_lapsed(session, today, limit):
-        ev = repo.evaluation(session, rect.evaluation_id)
         rect.status, rect.closed_at = Step.closed, utcnow()
-        _event(session, SYSTEM, ev, "close", Step.answered, Step.closed, "追评期满，整改办结", rect=rect)
+        _event(
+            session, SYSTEM, rect.evaluation_id, "close", Step.answered, Step.closed, "追评期满，整改办结", rect=rect
+        )
         done += 1
     return done

@@ -115,14 +115,10 @@ def occasions_for_case(session: Session, number: str) -> list[EvaluationOut]:
 
 def evaluation_detail(session: Session, principal: Principal, evaluation_id: int) -> EvaluationDetail:
     principal.require_login()
-    ev = session.scalar(repo.readable_evaluations(principal).where(Evaluation.id == evaluation_id))
+    # Whoever may see the rectification may see its occasion: same org, same region, same applicant.
+    ev = repo.readable_evaluation(session, principal, evaluation_id)
     if ev is None:
-        rect = session.scalar(
-            repo.readable_rectifications(principal).where(Rectification.evaluation_id == evaluation_id)
-        )
-        if rect is None:
-            raise NotFound(f"没有您可查看的评价 {evaluation_id}", field="id", code="evaluation_not_found")
-        ev = repo.evaluation(session, evaluation_id)
+        raise NotFound(f"没有您可查看的评价 {evaluation_id}", field="id", code="evaluation_not_found")
     (base,) = _with_rectifications(session, [ev])
     events = [
         EventOut(

@@ -13,7 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
+
+
+def insert_ignoring(session: Session, entity: Any) -> Any:
+    """An INSERT for ``entity`` that skips rows whose unique key is taken (ON CONFLICT DO NOTHING), in
+    the dialect of the session's database. Add ``.values(...)`` or ``.from_select(...)``."""
+    if session.get_bind().dialect.name == "postgresql":
+        return pg_insert(entity).on_conflict_do_nothing()
+    return sqlite_insert(entity).on_conflict_do_nothing()
 
 
 def is_sqlite(url: str) -> bool:

@@ -6,12 +6,11 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Select, false, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from onething.identity.principal import Principal
 from onething.identity.repository import in_scopes
+from onething.kit.db import insert_ignoring
 from onething.models import License, LicenseEvent, LicenseSequence, Org, SealKey
 
 # Staff of the issuing org who may see and change its licenses.
@@ -21,9 +20,7 @@ ISSUER_STAFF = ("approver", "dept_head")
 def next_serial(session: Session, org_id: int, license_type: str, year: int) -> int:
     """The next sequence number; the UPDATE's row lock orders concurrent issuers (gap-free, unique)."""
     values = {"org_id": org_id, "license_type": license_type, "year": year, "last": 0}
-    dialect = session.get_bind().dialect.name
-    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(LicenseSequence).values(**values)
-    session.execute(stmt.on_conflict_do_nothing())
+    session.execute(insert_ignoring(session, LicenseSequence).values(**values))
     bumped = (
         update(LicenseSequence)
         .where(

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from onething.cases import department
@@ -23,6 +23,7 @@ from onething.catalog.holidays import calendar
 from onething.evaluations import service as evaluations
 from onething.kit import clock
 from onething.kit.clock import now
+from onething.kit.db import insert_ignoring
 from onething.kit.settings import get_settings
 from onething.models import JobLease
 from onething.outbox.dispatch import deliver
@@ -39,18 +40,9 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
-def _ensure(session: Session, name: str) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        session.execute(pg_insert(JobLease).values(name=name).on_conflict_do_nothing())
-    else:
-        session.execute(insert(JobLease).values(name=name).prefix_with("OR IGNORE"))
-
-
 def acquire(sessions: Callable[[], Session], name: str, holder: str, ttl: dt.timedelta = LEASE) -> bool:
     with sessions() as session, session.begin():
-        _ensure(session, name)
+        session.execute(insert_ignoring(session, JobLease).values(name=name))
         at = now()
         stmt = (
             update(JobLease)
@@ -148,9 +140,6 @@ def tick(sessions: Callable[[], Session], today: dt.date | None = None, sender: 
         )
         return result.raised, None
 
-    def announce(session: Session, mark: dict[str, Any]) -> tuple[int, None]:
-        return scan.announce(session), None
-
     def refresh(session: Session, mark: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         since = dt.datetime.fromisoformat(mark["since"]) if "since" in mark else None
         days, seen = rollup.refresh(session, since)
@@ -164,7 +153,7 @@ def tick(sessions: Callable[[], Session], today: dt.date | None = None, sender: 
         _step(sessions, report, "supervision.scan", holder, warn)
     # Not under a lease: SKIP LOCKED shares these between processes row by row.
     with sessions() as session, session.begin():
-        report.counts["supervision.announce"] = announce(session, {})[0]
+        report.counts["supervision.announce"] = scan.announce(session)
     _step(sessions, report, "evaluations.rollup", holder, refresh)
     delivered = deliver(sessions, sender or sender_for(settings))
     report.counts["outbox.sent"] = delivered.sent

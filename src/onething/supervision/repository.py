@@ -12,6 +12,7 @@ from sqlalchemy import Row, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from onething.cases.workflow import OPEN_TASK
+from onething.evaluations.repository import ORG_HANDLERS
 from onething.evaluations.rules import OPEN_STEPS
 from onething.identity.principal import Principal
 from onething.identity.repository import in_scopes
@@ -33,7 +34,7 @@ from onething.supervision.rules import COUNTERS
 
 W = DeadlineWarning
 OPEN_CASE = ("submitted", "correction_requested", "accepted", "processing")
-CARD_READERS = ("dept_head", "approver", "window_clerk")
+CARD_READERS = ORG_HANDLERS  # an org's staff see its cards as they handle its bad reviews
 
 
 # -- regions and names -----------------------------------------------------------------------------

@@ -21,7 +21,6 @@ from sqlalchemy import (
     case,
     exists,
     func,
-    insert,
     literal,
     or_,
     select,
@@ -33,6 +32,7 @@ from onething.cases.workflow import CLOCK_STOPPED, TaskStatus
 from onething.evaluations.rules import Step
 from onething.kit.calendar import WorkCalendar
 from onething.kit.clock import now
+from onething.kit.db import insert_ignoring
 from onething.models import Case, DeadlineWarning, Org, Rectification, Task
 from onething.outbox.service import enqueue
 from onething.supervision.rules import LEVEL_NAMES, STEP_NAMES
@@ -66,14 +66,7 @@ class ScanResult:
 
 
 def _insert(session: Session, source: Any) -> int:
-    stmt: Any
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt = pg_insert(W).from_select(COLUMNS, source).on_conflict_do_nothing()
-    else:
-        stmt = insert(W).from_select(COLUMNS, source).prefix_with("OR IGNORE")
-    return _count(session, stmt)
+    return _count(session, insert_ignoring(session, W).from_select(COLUMNS, source))
 
 
 def _day(day: dt.date) -> ColumnElement[dt.date]:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlalchemy.orm import Session
 
+from onething.cases.schemas import CHANNEL_NAMES
 from onething.catalog.service import active_catalog
 from onething.evaluations.rules import RATING_CHANNELS
 from onething.identity.principal import Principal, region_prefix
@@ -40,7 +41,6 @@ BY_NAMES = {
 }
 ROLLUP_BY = frozenset({"region", "org", "channel", "week", "month", "day", "total"})
 CHILD_DIGITS = {"province": 4, "city": 6, "county": 9, "township": 12, "village": 12}
-CHANNEL_NAMES = {"online": "网上办", "window": "窗口办", "kiosk": "自助办", "mobile": "掌上办", "helper": "帮代办"}
 MAX_DAYS = 3 * 366 + 1
 
 

@@ -28,7 +28,7 @@ from onething.kit.errors import AppError, Forbidden, NotFound, ValidationFailed
 from onething.kit.settings import get_settings
 from onething.kit.web import SessionDep
 from onething.sharing import service as sharing
-from onething.web.render import render
+from onething.web.render import login_redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(current_principal)])
 CsrfField = Annotated[str | None, Form(alias="csrf_token")]
@@ -40,10 +40,6 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/me"
-
-
-def _login_required(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -136,7 +132,7 @@ def logout(request: Request, session: SessionDep, csrf_token: CsrfField = None) 
 @router.get("/me", response_class=HTMLResponse)
 def me_page(request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
     if not principal.authenticated:
-        return _login_required(request)
+        return login_redirect(request)
     return render(request, "me.html", me=service.me(session, principal), person=None)
 
 
@@ -146,7 +142,7 @@ def reveal_person(
 ) -> Response:
     """The full record of oneself, on request, with an audit row."""
     if not principal.authenticated:
-        return _login_required(request)
+        return login_redirect(request)
     require_csrf(request, csrf_token)
     return render(request, "me.html", me=service.me(session, principal), person=sharing.my_person(session, principal))
 
@@ -160,7 +156,7 @@ def users_page(
     after: int | None = None,
 ) -> Response:
     if not principal.authenticated:
-        return _login_required(request)
+        return login_redirect(request)
     found = service.list_users(session, principal, q or None, None, after, 50)
     return render(request, "users.html", page=found, q=q or "")
 
@@ -177,7 +173,7 @@ def audit_page(
     after: int | None = None,
 ) -> Response:
     if not principal.authenticated:
-        return _login_required(request)
+        return login_redirect(request)
     found = audit.search(
         session,
         principal,

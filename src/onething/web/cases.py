@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError as PydanticError
 from sqlalchemy.orm import Session
 
 from onething.cases import department, intake, views, window
@@ -39,14 +38,10 @@ from onething.kit.errors import AppError, ValidationFailed
 from onething.kit.settings import get_settings
 from onething.kit.web import SessionDep
 from onething.web import licenses as license_pages
-from onething.web.render import render
+from onething.web.render import checked, login_redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(current_principal)])
 CsrfField = Annotated[str | None, Form(alias="csrf_token")]
-
-
-def _login(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
 
 def _back(number: str, anchor: str = "") -> RedirectResponse:
@@ -82,10 +77,10 @@ def _act(
     anchor: str = "",
 ) -> Response:
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     try:
         require_csrf(request, csrf)
-        _checked(action)
+        checked(action)
     except AppError as exc:
         session.rollback()
         return _case_page(request, session, principal, number, exc)
@@ -95,7 +90,7 @@ def _act(
 @router.get("/cases", response_class=HTMLResponse)
 def my_cases(request: Request, principal: PrincipalDep, session: SessionDep, status: str | None = None) -> Response:
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     cases = views.list_cases(session, principal, status or None, mine=True, limit=100)
     return render(request, "cases/list.html", cases=cases.items, title="我的办件", status=status or "")
 
@@ -129,18 +124,8 @@ async def apply(code: str, request: Request, principal: PrincipalDep, session: S
 @router.get("/cases/{number}", response_class=HTMLResponse)
 def case_page(number: str, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     return _case_page(request, session, principal, number)
-
-
-def _checked(action: Callable[[], Any]) -> Any:
-    """Form text that does not fit a request model is the user's mistake (422), not a crash."""
-    try:
-        return action()
-    except PydanticError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first.get("loc", ())) or None
-        raise ValidationFailed(f"填写的内容不符合要求（{field or '表单'}）：长度或格式不对", field=field) from None
 
 
 def _typed(field: dict[str, Any], values: list[str]) -> Any:
@@ -208,7 +193,7 @@ def material_file(
     number: str, material_id: int, request: Request, principal: PrincipalDep, session: SessionDep
 ) -> Response:
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     row, data = intake.file_of(session, principal, number, material_id)
     return Response(data, media_type=row.content_type or "application/octet-stream", headers=FILE_HEADERS)
 
@@ -219,7 +204,7 @@ def material_license(
 ) -> Response:
     """The e-license behind a 免提交 material, for the applicant and the case's reviewers (logged)."""
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     return license_pages.show(request, session, intake.license_of(session, principal, number, material_id))
 
 
@@ -287,7 +272,7 @@ def confirm_receipt(
 @router.get("/workbench", response_class=HTMLResponse)
 def workbench(request: Request, principal: PrincipalDep, session: SessionDep, status: str = "submitted") -> Response:
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     principal.require("window_clerk")
     cases = views.list_cases(session, principal, status, limit=100)
     return render(request, "cases/list.html", cases=cases.items, title="综合窗口工作台", status=status, workbench=True)
@@ -394,7 +379,7 @@ def deliver(
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox(request: Request, principal: PrincipalDep, session: SessionDep, state: str | None = None) -> Response:
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     tasks = views.inbox(session, principal, state or None, None, 200)
     return render(request, "cases/inbox.html", tasks=tasks.items, state=state or "")
 
@@ -417,7 +402,7 @@ def _task_page(
 @router.get("/tasks/{task_id}", response_class=HTMLResponse)
 def task_page(task_id: int, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     return _task_page(request, session, principal, task_id)
 
 
@@ -426,7 +411,7 @@ async def task_action(
     task_id: int, action: str, request: Request, principal: PrincipalDep, session: SessionDep
 ) -> Response:
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     form = await request.form()
     text = str(form.get("opinion") or form.get("reason") or "").strip()
     actions: dict[str, Callable[[], Any]] = {
@@ -445,7 +430,7 @@ async def task_action(
         require_csrf(request, str(form.get("csrf_token") or ""))
         if action not in actions:
             raise ValidationFailed(f"未知的操作：{action}", field="action")
-        _checked(actions[action])
+        checked(actions[action])
     except AppError as exc:
         session.rollback()
         return _task_page(request, session, principal, task_id, exc)

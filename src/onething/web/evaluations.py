@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from onething.cases import views as case_views
@@ -18,7 +17,7 @@ from onething.identity.deps import PrincipalDep, current_principal, require_csrf
 from onething.identity.principal import Principal
 from onething.kit.errors import AppError, ValidationFailed
 from onething.kit.web import SessionDep
-from onething.web.render import render
+from onething.web.render import checked, login_redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(current_principal)])
 STEP_FORMS: dict[str, type[Any]] = {
@@ -30,27 +29,12 @@ STEP_FORMS: dict[str, type[Any]] = {
 }
 
 
-def _login(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-
-
-def _parsed(model: type[Any], data: dict[str, Any]) -> Any:
-    """A form into its API model; the first problem as the page's error, named by its field."""
-    try:
-        return model(**data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or None
-        raise ValidationFailed("请检查填写的内容：" + (field or "表单"), field=field, code="invalid_form") from exc
-
-
 def _context() -> dict[str, Any]:
     return {
         "levels": rules.LEVELS,
         "dimensions": rules.DIMENSIONS,
         "good_tags": rules.GOOD_TAGS,
         "bad_tags": rules.BAD_TAGS,
-        "channels": rules.RATING_CHANNELS,
         "classes": rules.CLASSES,
     }
 
@@ -79,29 +63,28 @@ def _rate_page(
 @router.get("/cases/{number}/evaluation", response_class=HTMLResponse)
 def rate_page(number: str, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     return _rate_page(request, session, principal, number)
 
 
 @router.post("/cases/{number}/evaluation")
 async def rate(number: str, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     form = await request.form()
     try:
         require_csrf(request, str(form.get("csrf_token") or ""))
         kind = str(form.get("service_kind") or "online")
         scores = {k: _int(form.get(f"score_{k}")) for k in rules.DIMENSIONS.get(kind, {})}
-        body = _parsed(
-            RateIn,
-            {
-                "level": _int(form.get("level")),
-                "scores": {k: v for k, v in scores.items() if v is not None},
-                "tags": [str(t) for t in form.getlist("tags")],
-                "comment": str(form.get("comment") or "") or None,
-                "channel": "web",  # this page is the web channel; pads, kiosks and apps call the API
-                "occasion": str(form.get("occasion") or "") or None,
-            },
+        body = checked(
+            lambda: RateIn(
+                level=_int(form.get("level")),
+                scores={k: v for k, v in scores.items() if v is not None},
+                tags=[str(t) for t in form.getlist("tags")],
+                comment=str(form.get("comment") or "") or None,
+                channel="web",  # this page is the web channel; pads, kiosks and apps call the API
+                occasion=str(form.get("occasion") or "") or None,
+            )
         )
         service.rate(session, principal, number, body)
     except AppError as exc:
@@ -141,7 +124,7 @@ def evaluations_list(
     request: Request, principal: PrincipalDep, session: SessionDep, bad: bool | None = None
 ) -> Response:
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     items = views.list_evaluations(session, principal, bad=bad, limit=100).items
     return render(request, "evaluations/list.html", items=items, bad=bad)
 
@@ -149,7 +132,7 @@ def evaluations_list(
 @router.get("/evaluations/{evaluation_id}", response_class=HTMLResponse)
 def evaluation_page(evaluation_id: int, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     return _evaluation_page(request, session, principal, evaluation_id)
 
 
@@ -164,10 +147,10 @@ def rerate(
     comment: Annotated[str | None, Form()] = None,
 ) -> Response:
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     try:
         require_csrf(request, csrf_token)
-        body = _parsed(RerateIn, {"level": _int(level), "comment": comment or None})
+        body = checked(lambda: RerateIn(level=_int(level), comment=comment or None))
         service.rerate(session, principal, evaluation_id, body)
     except AppError as exc:
         session.rollback()
@@ -180,7 +163,7 @@ def rectification_inbox(
     request: Request, principal: PrincipalDep, session: SessionDep, status: str | None = None
 ) -> Response:
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     items = views.rectification_inbox(session, principal, status=status or None)
     return render(request, "evaluations/inbox.html", items=items, status=status or "", step_names=rules.STEP_NAMES)
 
@@ -188,7 +171,7 @@ def rectification_inbox(
 @router.get("/rectifications/{rid}")
 def rectification_page(rid: int, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     evaluation_id = views.rectification_evaluation_id(session, principal, rid)
     return RedirectResponse(f"/evaluations/{evaluation_id}#loop", status_code=303)
 
@@ -198,7 +181,7 @@ async def rectification_step(
     rid: int, action: str, request: Request, principal: PrincipalDep, session: SessionDep
 ) -> Response:
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     form = await request.form()
     evaluation_id = views.rectification_evaluation_id(session, principal, rid)
     try:
@@ -209,7 +192,7 @@ async def rectification_step(
         data = {k: str(v) for k, v in form.items() if k != "csrf_token"}
         if action == "callback":
             data["contacted"] = "true" if data.get("contacted") == "yes" else "false"
-        body = _parsed(model, data)
+        body = checked(lambda: model(**data))
         service.step(session, principal, rid, action, **body.model_dump())
     except AppError as exc:
         session.rollback()

@@ -18,26 +18,23 @@ from onething.licenses import document, render, views
 from onething.licenses import service as licenses
 from onething.licenses.api import download
 from onething.models import License
+from onething.web.render import login_redirect
 from onething.web.render import render as page
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(current_principal)])
 
 
-def _login(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-
-
 @router.get("/wallet", response_class=HTMLResponse)
 def wallet(request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     return page(request, "licenses/wallet.html", items=views.wallet(session, principal))
 
 
 @router.get("/licenses/{identifier}", response_class=HTMLResponse)
 def license_page(identifier: str, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     return _license(request, principal, session, identifier)
 
 
@@ -71,7 +68,7 @@ def license_download(
 ) -> Response:
     """The PDF or the signed file, for a browser (the API's routes want a CSRF header with a cookie)."""
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     return download(licenses.get(session, principal, identifier), kind)
 
 
@@ -86,7 +83,7 @@ def change_status(
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     try:
         require_csrf(request, csrf_token)
         licenses.change_status(session, principal, identifier, action, reason)

@@ -3,19 +3,38 @@ CSRF token for its forms)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 
 from onething.identity.deps import csrf_token, set_anon_cookie
 from onething.identity.principal import ANONYMOUS
 from onething.kit import clock
+from onething.kit.errors import ValidationFailed
 
+T = TypeVar("T")
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["local"] = clock.local  # timestamps are stored in UTC, shown in local time
+
+
+def checked(action: Callable[[], T]) -> T:
+    """Form text that does not fit a request model is the user's mistake (422), not a crash."""
+    try:
+        return action()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first.get("loc", ())) or None
+        raise ValidationFailed(f"填写的内容不符合要求（{field or '表单'}）：长度或格式不对", field=field) from None
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    """Not logged in: to the login page, and back here afterwards."""
+    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from onething.identity.deps import PrincipalDep, current_principal
@@ -18,14 +18,10 @@ from onething.kit.web import SessionDep
 from onething.supervision import stats, views
 from onething.supervision.api import XLSX
 from onething.supervision.dashboard import CaseStats
-from onething.web.render import render
+from onething.web.render import login_redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(current_principal)])
 Day = Annotated[str | None, Query()]
-
-
-def _login(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
 
 def _day(text: str | None) -> dt.date | None:
@@ -98,7 +94,7 @@ def dashboard(
     to: Day = None,
 ) -> Response:
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     cases, by_region, by_week = views.dashboard(session, principal, region or None, _day(from_), _day(to))
     return render(
         request,
@@ -120,7 +116,7 @@ def warnings(
     resolved: bool = False,
 ) -> Response:
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     page = views.warnings(session, principal, level=level or None, include_resolved=resolved, limit=200)
     return render(request, "supervision/warnings.html", items=page.items, level=level, resolved=resolved)
 
@@ -136,7 +132,7 @@ def statistics(
     by: str = "region",
 ) -> Response:
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     table = views.evaluation_table(session, principal, region or None, _day(from_), _day(to), by)
     query = f"region={table.region}&from={table.start}&to={table.end}&by={table.by}"
     return render(request, "supervision/stats.html", table=table, by_names=stats.BY_NAMES, query=query)
@@ -154,7 +150,7 @@ def export(
     by: str = "region",
 ) -> Response:
     if not principal.authenticated:
-        return _login(request)
+        return login_redirect(request)
     table = views.as_export(views.evaluation_table(session, principal, region or None, _day(from_), _day(to), by))
     data: Any
     data, media = (to_csv(table), "text/csv; charset=utf-8") if format == "csv" else (to_xlsx(table), XLSX)
