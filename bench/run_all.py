@@ -18,6 +18,8 @@ import guide_latency
 import libraries_fill
 import licenses
 
+import policies
+
 
 def main() -> None:
     results = [guide_latency.main(), catalog_load.main(), guide_http.main()]
@@ -30,6 +32,8 @@ def main() -> None:
     # 好差评 statistics and the deadline scan at a moderate scale (the README's figure: 21,326,808 / 5 M).
     evaluations_url = catalog_load.fresh_pg(pg, "bench_evaluations") if pg else None
     results.append(evaluations.main(pg_url=evaluations_url, count=1_000_000, tasks=1_000_000))
+    # 免申即享 matcher against OpenFisca at 1 M enterprises (6 M by hand: bench/policies.py --sizes 1000000 6000000).
+    results.append(policies.main(sizes=[1_000_000]))
     text = json.dumps(results, ensure_ascii=False, indent=2)
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)

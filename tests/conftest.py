@@ -21,12 +21,14 @@ from sqlalchemy.orm import Session
 
 from onething.catalog.model import Catalog
 from onething.catalog.service import active_catalog, load, validate_path
+from onething.demo.policies import policy_orgs
 from onething.demo.seed import seed_accounts, seed_orgs
 from onething.identity import auth
 from onething.identity import repository as identity_repo
 from onething.kit.db import make_engine, session_scope
 from onething.kit.migrate import upgrade
 from onething.licenses.service import init_seals
+from onething.policies.service import load_files as load_policies
 from onething.web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,6 +73,8 @@ def _prepare(engine: Engine) -> None:
     with session_scope(engine) as session:
         catalog = active_catalog(session)
         seed_orgs(session, catalog)
+        load_policies(session, ROOT / "policies")
+        policy_orgs(session, catalog)
         seed_accounts(session)
         init_seals(session, catalog)
 

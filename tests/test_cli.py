@@ -148,3 +148,34 @@ def test_plain_setup_makes_orgs_but_no_accounts_and_add_user_makes_the_first_adm
         assert s.scalars(select(RoleGrant.role).where(RoleGrant.user_id == user.id)).all() == ["system_admin"]
         assert s.scalar(select(AuditEntry.action).where(AuditEntry.object_id == str(user.id))) == "user.create"
     engine.dispose()
+
+
+def test_policies_validate_names_file_line_and_reference(tmp_path: Path) -> None:
+    good = runner.invoke(app, ["policies", "validate"])
+    assert good.exit_code == 0, good.output
+    assert "政策校验通过" in good.stdout
+    broken = tmp_path / "p.yaml"
+    broken.write_text(
+        "policies:\n"
+        "  - {code: x, name: 甲, department: no_such_kind, region: '430000', basis: 文, summary: 说明,\n"
+        "     effective_from: 2024-01-01, mode: 免申即享,\n"
+        "     conditions: [{name: 规模, when: 'staf_count > 1'}], benefit: {amount: 1, text: 一元}}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["policies", "validate", str(broken)])
+    assert result.exit_code == 1
+    assert "p.yaml:4" in result.output and "staf_count" in result.output
+
+
+def test_policy_run_and_check_from_the_command_line(
+    fresh_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ONETHING_POLICY_RUNS_DIR", str(tmp_path / "runs"))
+    get_settings.cache_clear()
+    assert runner.invoke(app, ["setup", "--demo"]).exit_code == 0
+    check = runner.invoke(app, ["policies", "check", "hn_unemployment_insurance_refund", "91430202MA4L8Q2R15"])
+    assert check.exit_code == 0, check.output
+    assert "结论：true" in check.output and "2520.00" in check.output
+    again = runner.invoke(app, ["policies", "run", "--as-of", "2026-11-22"])
+    assert again.exit_code == 0, again.output
+    assert "匹配批次 #2 完成" in again.output

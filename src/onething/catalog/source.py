@@ -41,7 +41,7 @@ class Located:
 
     def line(self, *sub: str | int) -> int:
         """The line of ``sub`` inside this entry, or of its nearest written ancestor."""
-        return _nearest_line(self.lines, self.path + tuple(sub))
+        return nearest_line(self.lines, self.path + tuple(sub))
 
     def problem(self, message: str, *sub: str | int) -> Problem:
         return Problem(self.file, self.line(*sub), message)
@@ -99,7 +99,8 @@ def _display(path: Path, base: Path) -> str:
         return str(path)
 
 
-def _read_file(name: str, text: str, into: SourceSet) -> None:
+def read_yaml(name: str, text: str, problems: list[Problem]) -> tuple[Any, dict[Path_, int]] | None:
+    """Parse one YAML document, indexing the line of every key; syntax errors and repeated keys go to ``problems``."""
     try:
         loader = _Loader(text)
         try:
@@ -110,25 +111,38 @@ def _read_file(name: str, text: str, into: SourceSet) -> None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        into.problems.append(Problem(name, line, f"YAML 语法错误：{exc.problem or exc}"))
-        return
+        problems.append(Problem(name, line, f"YAML 语法错误：{exc.problem or exc}"))
+        return None
     if data is None or node is None:
-        return
+        return None
     lines: dict[Path_, int] = {}
     duplicates: list[tuple[Path_, int]] = []
     _index_lines(node, (), lines, duplicates)
     for path, line in duplicates:
         where = ".".join(str(p) for p in path)
-        into.problems.append(Problem(name, line, f"{where}: 键重复出现，后一个会覆盖前一个"))
+        problems.append(Problem(name, line, f"{where}: 键重复出现，后一个会覆盖前一个"))
     if not isinstance(data, dict):
-        into.problems.append(Problem(name, 1, "文件顶层必须是映射，如 items: [...]"))
+        problems.append(Problem(name, 1, "文件顶层必须是映射，如 items: [...]"))
+        return None
+    return data, lines
+
+
+def shape_problems(name: str, lines: dict[Path_, int], exc: ValidationError) -> list[Problem]:
+    return [
+        Problem(name, nearest_line(lines, tuple(err["loc"])), message_of(tuple(err["loc"]), err))
+        for err in exc.errors()
+    ]
+
+
+def _read_file(name: str, text: str, into: SourceSet) -> None:
+    read = read_yaml(name, text, into.problems)
+    if read is None:
         return
+    data, lines = read
     try:
         parsed = SourceFile.model_validate(data)
     except ValidationError as exc:
-        for err in exc.errors():
-            loc: Path_ = tuple(err["loc"])
-            into.problems.append(Problem(name, _nearest_line(lines, loc), _message(loc, err)))
+        into.problems.extend(shape_problems(name, lines, exc))
         return
     for section in SECTIONS:
         for index, value in enumerate(getattr(parsed, section)):
@@ -152,7 +166,7 @@ def _index_lines(node: yaml.Node, path: Path_, out: dict[Path_, int], duplicates
             _index_lines(child, (*path, index), out, duplicates)
 
 
-def _nearest_line(lines: dict[Path_, int], loc: Path_) -> int:
+def nearest_line(lines: dict[Path_, int], loc: Path_) -> int:
     while loc:
         if loc in lines:
             return lines[loc]
@@ -160,7 +174,7 @@ def _nearest_line(lines: dict[Path_, int], loc: Path_) -> int:
     return 1
 
 
-def _message(loc: Path_, err: Any) -> str:
+def message_of(loc: Path_, err: Any) -> str:
     where = ".".join(str(p) for p in loc)
     kind = err.get("type", "")
     if kind == "extra_forbidden":

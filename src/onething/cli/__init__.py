@@ -12,6 +12,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from onething.cli.policies import load as load_policies
+from onething.cli.policies import policies_app
+from onething.cli.policies import run as run_policies
 from onething.kit.errors import AppError
 
 app = typer.Typer(help="一件事一次办 OneThing", no_args_is_help=True, add_completion=False)
@@ -27,6 +30,7 @@ app.add_typer(things_app, name="things")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(demo_app, name="demo")
 app.add_typer(seals_app, name="seals")
+app.add_typer(policies_app, name="policies")
 
 out = Console()
 err = Console(stderr=True)
@@ -499,15 +503,17 @@ def setup(
 ) -> None:
     """迁移数据库并载入目录；--demo 另建演示数据（可重复运行）。"""
     from onething.kit.db import session_scope
-    from onething.models import Case, Enterprise, Person
+    from onething.models import Case, Enterprise, Person, PolicyRun
     from onething.sharing.repository import count
 
     db_upgrade()
     catalog_load(None)
     seed_orgs()
     seals_init(None)
+    load_policies(None)
     if not demo:
         return
+    _demo_policy_orgs()
     demo_seed()
     with session_scope(_engine()) as session:
         people, firms = count(session, Person), count(session, Enterprise)
@@ -515,12 +521,48 @@ def setup(
         _fill("people", 1000, 0)
     if firms < 300:
         _fill("enterprises", 300, 0)
+    demo_facts(None)
     with session_scope(_engine()) as session:
-        cases = count(session, Case)
+        cases, runs = count(session, Case), count(session, PolicyRun)
     if cases == 0:
         _drive_cases(12, 0, None, ["approved", "corrected", "shortfall", "suspended", "rejected", "approved"])
         _drive_cases(4, 1, None, ["waiting", "in_progress"])
         _demo_ratings()
+    if runs == 0:
+        run_policies()
+
+
+def _demo_policy_orgs() -> None:
+    from onething.catalog.service import active_catalog
+    from onething.demo.policies import policy_orgs
+    from onething.kit.db import session_scope
+
+    with session_scope(_engine()) as session:
+        added = policy_orgs(session, active_catalog(session))
+    if added:
+        out.print(f"新增政策发布部门 {added} 个。")
+
+
+@demo_app.command("facts")
+def demo_facts(
+    year: Annotated[int | None, typer.Option(help="数据年度（默认上一年）")] = None,
+    seed: Annotated[int, typer.Option(help="随机种子")] = 0,
+) -> None:
+    """为法人库中尚无该年度数据的企业生成合成的部门数据（营收、纳税、参保、认定、信用等，约 3% 缺失）。"""
+    from onething.demo.policies import add_facts
+    from onething.kit import clock
+    from onething.kit.db import session_scope
+    from onething.models import Enterprise
+    from onething.sharing.repository import count
+
+    target = year or clock.today().year - 1
+    with session_scope(_engine()) as session:
+        total = count(session, Enterprise)
+    with _progress() as bar, session_scope(_engine()) as session:
+        task = bar.add_task(f"生成 {target} 年度部门数据", total=total)
+        added = add_facts(session, target, seed=seed, progress=lambda n: bar.advance(task, n))
+    if added:
+        out.print(f"{target} 年度部门数据新增 {added:,} 户。")
 
 
 def _demo_ratings() -> None:

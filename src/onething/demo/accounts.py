@@ -62,6 +62,15 @@ _HETANG = (
 )
 STAFF += tuple(StaffAccount(u, n, role, "430202", kind) for u, n, role, kind in _HETANG)
 
+# Issuing departments of seeded benefit policies: they review and confirm 免申即享 lists.
+STAFF += (
+    StaffAccount("hn_hr", "周省人社审核", "approver", "430000", "human_resources"),
+    StaffAccount("hn_hr_head", "周省人社处长", "dept_head", "430000", "human_resources"),
+    StaffAccount("hn_sci_head", "周省科技处长", "dept_head", "430000", "science_technology"),
+    StaffAccount("hn_industry_head", "周省工信处长", "dept_head", "430000", "industry_it"),
+    StaffAccount("zz_hr_head", "刘株洲人社科长", "dept_head", "430200", "human_resources"),
+)
+
 CITIZENS: tuple[Citizen, ...] = (
     Citizen("430104199003070023", "李娜", "female", "湖南省长沙市岳麓区麓山南路 12 号 3 栋 502 室", "13807310021"),
     Citizen("430202198506150138", "王磊", "male", "湖南省株洲市荷塘区新华东路 88 号", "13973320138"),

@@ -21,7 +21,8 @@ SERVICE_CENTER = "service_center"
 # Province-level departments are 厅 where cities and counties have 局.
 _PROVINCE_TING = frozenset(
     "public_security human_resources civil_affairs housing natural_resources ecology transport education "
-    "water_resources agriculture forestry justice finance commerce culture_tourism veterans emergency".split()
+    "water_resources agriculture forestry justice finance commerce culture_tourism veterans emergency "
+    "science_technology industry_it".split()
 )
 _UTILITY_NAMES = {
     "water_utility": "{r}供水有限公司",
@@ -102,28 +103,42 @@ def seed_orgs(session: Session, catalog: Catalog) -> Seeded:
     names = {r.code: r for r in session.scalars(select(Region))}
     kinds = needed_kinds(catalog)
     for region in seeded_regions(session):
-        place = _place(region, names)
         for kind in sorted(kinds.get(region.level, ())):
-            code = f"{region.code}-{kind}"
-            if code in existing:
+            if f"{region.code}-{kind}" in existing:
                 continue
-            org = Org(
-                code=code,
-                credit_code=org_credit_code(region.code, kind, utility=catalog.org_kinds[kind].utility),
-                name=org_name(catalog, kind, region, place),
-                kind=kind,
-                region_code=region.code,
-                level=region.level,
-                phone="12345",
-                address=f"{place}政务服务中心" if kind == SERVICE_CENTER else None,
-            )
-            session.add(org)
+            done.windows += _add_org(session, catalog, region, kind, names)
             done.orgs += 1
-            if kind == SERVICE_CENTER:
-                session.flush()
-                done.windows += _seed_hall(session, org, place)
     session.flush()
     return done
+
+
+def ensure_org(session: Session, catalog: Catalog, region_code: str, kind: str) -> bool:
+    """The org of ``kind`` in the region (e.g. a policy's issuing department); True when it had to be added."""
+    if session.scalar(select(Org.id).where(Org.code == f"{region_code}-{kind}")) is not None:
+        return False
+    names = {r.code: r for r in session.scalars(select(Region))}
+    _add_org(session, catalog, names[region_code], kind, names)
+    session.flush()
+    return True
+
+
+def _add_org(session: Session, catalog: Catalog, region: Region, kind: str, names: dict[str, Region]) -> int:
+    place = _place(region, names)
+    org = Org(
+        code=f"{region.code}-{kind}",
+        credit_code=org_credit_code(region.code, kind, utility=catalog.org_kinds[kind].utility),
+        name=org_name(catalog, kind, region, place),
+        kind=kind,
+        region_code=region.code,
+        level=region.level,
+        phone="12345",
+        address=f"{place}政务服务中心" if kind == SERVICE_CENTER else None,
+    )
+    session.add(org)
+    if kind != SERVICE_CENTER:
+        return 0
+    session.flush()
+    return _seed_hall(session, org, place)
 
 
 def _seed_hall(session: Session, org: Org, place: str) -> int:

@@ -6,7 +6,7 @@ Services receive a ``Session`` and never commit; ``session_scope`` (CLI) and the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -79,7 +79,14 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One unit of work: commit when the block ends normally, roll back when it raises."""
-    session = session_factory(engine)()
+    with unit_of_work(session_factory(engine)) as session:
+        yield session
+
+
+@contextmanager
+def unit_of_work(sessions: Callable[[], Session]) -> Iterator[Session]:
+    """``session_scope`` for a session factory (a job that commits between its steps)."""
+    session = sessions()
     try:
         yield session
         session.commit()

@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     request_max_bytes: int = 1024 * 1024  # any other request body (JSON, forms)
     # 好差评: a rating is taken until this many working days after the service ends; then the
     # occasion counts as not rated, or as 满意 where the province's rules say so (reported apart).
+    # Benefit policies (免申即享): the YAML (default: shipped with the code) and where runs store their
+    # per-condition results (Parquet). Every app process must see this directory: a shared volume.
+    policies_path: Path | None = None
+    policy_runs_dir: Path = Path("var/policy-runs")
     evaluation_window_days: int = 10
     evaluation_default_good: bool = False
     rerate_window_days: int = 5  # 追评 after the answer to a bad review

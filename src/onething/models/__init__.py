@@ -9,8 +9,9 @@ from onething.models.catalog import CatalogEntry, CatalogVersion
 from onething.models.evaluations import Evaluation, EvaluationDaily, EvaluationEvent, Rectification
 from onething.models.identity import EnterpriseMandate, Hall, Org, RoleGrant, User, Window
 from onething.models.licenses import License, LicenseEvent, LicenseSequence, SealKey
+from onething.models.policies import Payment, PaymentBatch, Policy, PolicyEvent, PolicyMatch, PolicyRun, PolicyVersion
 from onething.models.region import Region
-from onething.models.sharing import Enterprise, Person
+from onething.models.sharing import Enterprise, EnterpriseFacts, Person
 from onething.models.supervision import DeadlineWarning, JobLease, OutboxMessage
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "CatalogVersion",
     "DeadlineWarning",
     "Enterprise",
+    "EnterpriseFacts",
     "EnterpriseMandate",
     "Evaluation",
     "EvaluationDaily",
@@ -39,7 +41,14 @@ __all__ = [
     "LoginFailure",
     "Org",
     "OutboxMessage",
+    "Payment",
+    "PaymentBatch",
     "Person",
+    "Policy",
+    "PolicyEvent",
+    "PolicyMatch",
+    "PolicyRun",
+    "PolicyVersion",
     "Rectification",
     "Region",
     "RoleGrant",

@@ -28,6 +28,7 @@ from onething.kit.settings import get_settings
 from onething.models import JobLease
 from onething.outbox.dispatch import deliver
 from onething.outbox.senders import Sender, sender_for
+from onething.policies import claims
 from onething.supervision import rollup, scan
 
 log = logging.getLogger(__name__)
@@ -140,6 +141,10 @@ def tick(sessions: Callable[[], Session], today: dt.date | None = None, sender: 
         )
         return result.raised, None
 
+    def settle(session: Session, mark: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        n, after = claims.settle(session, int(mark.get("after_event", 0)), now() - OVERLAP)
+        return n, {"after_event": after}
+
     def refresh(session: Session, mark: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         since = dt.datetime.fromisoformat(mark["since"]) if "since" in mark else None
         days, seen = rollup.refresh(session, since)
@@ -151,6 +156,7 @@ def tick(sessions: Callable[[], Session], today: dt.date | None = None, sender: 
         _step(sessions, report, "evaluations.expire", holder, lapse)
         _step(sessions, report, "cases.reproject", holder, reproject)
         _step(sessions, report, "supervision.scan", holder, warn)
+        _step(sessions, report, "policies.settle", holder, settle)
     # Not under a lease: SKIP LOCKED shares these between processes row by row.
     with sessions() as session, session.begin():
         report.counts["supervision.announce"] = scan.announce(session)

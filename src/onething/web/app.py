@@ -31,6 +31,7 @@ from onething.kit.masking import install_log_masking
 from onething.kit.settings import Settings, get_settings
 from onething.kit.web import install_error_handlers
 from onething.licenses import api as licenses_api
+from onething.policies import api as policies_api
 from onething.sharing import api as sharing_api
 from onething.supervision import api as supervision_api
 from onething.supervision.jobs import Runner
@@ -38,6 +39,7 @@ from onething.web import account, pages, system
 from onething.web import cases as case_pages
 from onething.web import evaluations as evaluation_pages
 from onething.web import licenses as license_pages
+from onething.web import policies as policy_pages
 from onething.web import supervision as supervision_pages
 
 log = logging.getLogger(__name__)
@@ -77,11 +79,13 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(cases_api.router)
     app.include_router(licenses_api.router)
     app.include_router(evaluations_api.router)
+    app.include_router(policies_api.router)
     app.include_router(supervision_api.router)
     app.include_router(account.router)
     app.include_router(case_pages.router)
     app.include_router(license_pages.router)
     app.include_router(evaluation_pages.router)
+    app.include_router(policy_pages.router)
     app.include_router(supervision_pages.router)
     app.include_router(pages.router)
     app.add_middleware(BodyLimit, limit_for=body_limits(settings))
