@@ -390,3 +390,29 @@ def test_random_rules_agree_on_awkward_data() -> None:
             if not _same_amount(single.amount, amount):
                 disagreements.append(f"{policy.amount.text}: bulk {amount}, single {single.amount}")
     assert disagreements == [], disagreements[:5]
+
+
+def test_snapshot_written_in_batches_is_the_same_snapshot(tmp_path: Path) -> None:
+    from onething.policies import store
+
+    day = dt.date(2026, 11, 22)
+    frame = attributes_frame(
+        enterprises(1_000, seed=3, regions=["430102"], as_of=day), day, keep_founded=True
+    ).collect()
+    whole, digest = store.write_snapshot(frame, tmp_path / "a")
+    ordered = frame.sort("credit_code")
+    writer = store.SnapshotWriter(tmp_path / "b")
+    for offset in range(0, ordered.height, 137):
+        writer.add(ordered.slice(offset, 137))
+    parts, same = writer.finish()
+    assert same == digest and len(list(parts.glob("part-*.parquet"))) == 8
+    assert store.scan_snapshot(parts).collect().equals(store.scan_snapshot(whole).collect())
+    again, _ = store.write_snapshot(frame, tmp_path / "a")  # the same data keeps one snapshot
+    assert again == whole and len(list((tmp_path / "a").iterdir())) == 1
+
+    backwards = store.SnapshotWriter(tmp_path / "c")
+    backwards.add(ordered.slice(500, 10))
+    with pytest.raises(ValueError, match="credit-code order"):
+        backwards.add(ordered.slice(0, 10))
+    backwards.abandon()
+    assert list((tmp_path / "c").iterdir()) == []

@@ -61,7 +61,7 @@ def of_enterprise(session: Session, principal: Principal, credit_code: str) -> E
     run = repo.latest_done_run(session)
     explained: list[Explained] = []
     if run is not None and run.result_path and run.snapshot_path and run.part_keys:
-        if not (Path(run.result_path).is_dir() and Path(run.snapshot_path).is_file()):
+        if not (Path(run.result_path).is_dir() and Path(run.snapshot_path).is_dir()):
             raise ServiceUnavailable(
                 f"匹配批次 #{run.id} 的结果文件不可用（ONETHING_POLICY_RUNS_DIR 须为各进程共享的目录）",
                 code="run_files_missing",

@@ -122,13 +122,16 @@ def _execute(
     sessions: Sessions, run_id: int, as_of: dt.date, pinned: dict[str, int], path: Path, report: Progress
 ) -> None:
     report(5, "读取法人库与部门数据")
-    with unit_of_work(sessions) as session:
-        versions = repo.versions_by_id(session, list(pinned.values()))
-        frame = snapshot.load(session, as_of)
+    writer = store.SnapshotWriter(path.parent / "snapshots")
+    try:
+        with unit_of_work(sessions) as session:
+            versions = repo.versions_by_id(session, list(pinned.values()))
+            rows = snapshot.write(session, as_of, writer.add)
+    except BaseException:
+        writer.abandon()
+        raise
+    snapshot_path, digest = writer.finish()
     compiled = {code: repo.compiled(versions[vid]) for code, vid in pinned.items()}
-    rows = frame.height
-    snapshot_path, digest = store.write_snapshot(frame, path.parent / "snapshots")
-    del frame  # the parts read the snapshot back a slice at a time
     stage = f"逐条件计算（{rows} 户企业 × {len(compiled)} 项政策）"
     report(30, stage)
     policies = list(compiled.values())
@@ -184,7 +187,7 @@ def _lists(
 ) -> int:
     """The eligible enterprises of each 免申即享 policy become its list, amounts rounded to the fen."""
     listed = 0
-    lazy = store.scan_results(path).join(pl.scan_parquet(snapshot).select(KEY, "region"), on=KEY, how="left")
+    lazy = store.scan_results(path).join(store.scan_snapshot(snapshot).select(KEY, "region"), on=KEY, how="left")
     for code, policy in compiled.items():
         if policy.mode is not Mode.exempt:
             continue
