@@ -46,6 +46,7 @@ os.environ["ONETHING_SUPERVISION_INTERVAL_SECONDS"] = "0"
 # Uploaded materials go to a scratch directory, never the working tree's var/.
 os.environ.setdefault("ONETHING_FILES_DIR", tempfile.mkdtemp(prefix="onething-files-"))
 os.environ.setdefault("ONETHING_SEALS_DIR", tempfile.mkdtemp(prefix="onething-seals-"))
+os.environ.setdefault("ONETHING_POLICY_RUNS_DIR", tempfile.mkdtemp(prefix="onething-runs-"))
 
 pg_server = factories.postgresql_noproc(host="127.0.0.1", port=PG_PORT or 5432, user="postgres")
 
