@@ -13,14 +13,13 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-import onething
 from onething.catalog import holidays, repository, spec
 from onething.catalog.model import Catalog
 from onething.catalog.source import Located, Problem, SourceSet, read_sources
 from onething.catalog.validate import build_catalog
 from onething.kit.errors import AppError, Conflict, NotFound, ServiceUnavailable
 from onething.kit.memo import Fresh, OnceMap
-from onething.kit.settings import get_settings
+from onething.kit.settings import get_settings, shipped_data
 from onething.models import CatalogEntry, CatalogVersion
 
 _cache: OnceMap[tuple[int, str], Catalog] = OnceMap(limit=8)  # the active version and a few pinned ones
@@ -39,11 +38,7 @@ def default_catalog_path() -> Path:
     configured = get_settings().catalog_path
     if configured is not None:
         return configured
-    package = Path(onething.__file__).resolve().parent
-    shipped = package / "_data" / "catalog"  # inside a built wheel
-    if shipped.is_dir():
-        return shipped
-    return package.parents[1] / "catalog"  # a source checkout
+    return shipped_data("catalog")
 
 
 def validate_path(path: Path | None = None) -> tuple[Catalog | None, list[Problem], SourceSet]:

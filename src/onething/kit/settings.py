@@ -125,3 +125,11 @@ def _key_from_file(path: Path) -> bytes:
             return key.encode()
         time.sleep(0.01)  # the other process is still writing it
     raise RuntimeError(f"{path} is empty")
+
+
+def shipped_data(name: str) -> Path:
+    """A data directory that ships with the code (``catalog``, ``policies``): inside a built wheel under
+    ``onething/_data``, else at the root of a source checkout."""
+    package = Path(__file__).resolve().parents[1]
+    shipped = package / "_data" / name
+    return shipped if shipped.is_dir() else package.parents[1] / name

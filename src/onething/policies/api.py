@@ -9,8 +9,7 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from sqlalchemy.orm import Session
 
 from onething.identity.deps import PrincipalDep
-from onething.identity.principal import Principal
-from onething.kit.errors import Forbidden, NotFound
+from onething.kit.errors import NotFound
 from onething.kit.web import SessionDep
 from onething.models import Payment, Policy, PolicyRun
 from onething.policies import explain, fulfil, runs, service
@@ -63,12 +62,6 @@ def check(code: str, body: CheckIn, principal: PrincipalDep, session: SessionDep
     return VerdictOut.of(service.check_now(session, principal, code, body.credit_code, body.as_of).verdict)
 
 
-def _require_staff(principal: Principal) -> None:
-    principal.require_login()
-    if principal.kind != "staff":
-        raise Forbidden("仅工作人员可查看政策匹配批次")
-
-
 def _run_out(run: PolicyRun) -> RunOut:
     return RunOut.model_validate(run, from_attributes=True)
 
@@ -87,13 +80,13 @@ def start_run(
 @router.get("/policy-runs", response_model=list[RunOut])
 def list_runs(principal: PrincipalDep, session: SessionDep) -> Any:
     """匹配批次（工作人员）。"""
-    _require_staff(principal)
+    service.require_staff(principal)
     return [_run_out(r) for r in repo.runs(session)]
 
 
 @router.get("/policy-runs/{run_id}", response_model=RunOut)
 def get_run(run_id: int, principal: PrincipalDep, session: SessionDep) -> Any:
-    _require_staff(principal)
+    service.require_staff(principal)
     run = repo.run(session, run_id)
     if run is None:
         raise NotFound("没有这个匹配批次", field="run_id")

@@ -5,6 +5,7 @@ it came from, so a later rule change never rewrites it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -42,6 +43,13 @@ def list_of(
     if act:
         repo.lock_policy(session, policy.id)
     return run, policy
+
+
+def reviewable(session: Session, principal: Principal, run: PolicyRun, policies: Iterable[Policy]) -> set[str]:
+    """The codes of the run's lists the principal may look at."""
+    return {
+        p.code for p in policies if p.code in run.versions and repo.may_review(principal, repo.issuing_org(session, p))
+    }
 
 
 def _open_match(session: Session, principal: Principal, match_id: int) -> tuple[PolicyMatch, Policy]:

@@ -13,14 +13,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-import onething
 from onething.catalog.service import active_catalog
 from onething.catalog.source import Problem
 from onething.identity import audit
 from onething.identity.principal import STAFF_READERS_OF_PEOPLE, Principal
 from onething.kit import clock
 from onething.kit.errors import AppError, Forbidden, NotFound, ValidationFailed
-from onething.kit.settings import get_settings
+from onething.kit.settings import get_settings, shipped_data
 from onething.models import Policy, PolicyEvent, PolicyVersion
 from onething.policies import repository as repo
 from onething.policies import snapshot
@@ -45,9 +44,7 @@ def default_path() -> Path:
     configured = get_settings().policies_path
     if configured is not None:
         return configured
-    package = Path(onething.__file__).resolve().parent
-    shipped = package / "_data" / "policies"
-    return shipped if shipped.is_dir() else package.parents[1] / "policies"
+    return shipped_data("policies")
 
 
 def event(
@@ -163,6 +160,13 @@ def find(session: Session, code: str) -> Policy:
     if policy is None:
         raise NotFound(f"没有代码为 {code} 的政策", field="code")
     return policy
+
+
+def require_staff(principal: Principal) -> None:
+    """Runs and their figures are the departments' working data."""
+    principal.require_login()
+    if principal.kind != "staff":
+        raise Forbidden("仅工作人员可查看政策匹配批次")
 
 
 def require_enterprise(session: Session, principal: Principal, credit_code: str) -> None:

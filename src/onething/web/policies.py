@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from onething.identity.deps import PrincipalDep, current_principal, require_csrf
 from onething.identity.principal import Principal
 from onething.kit import clock
-from onething.kit.errors import AppError, Forbidden, NotFound, ValidationFailed
+from onething.kit.errors import AppError, NotFound, ValidationFailed
 from onething.kit.web import SessionDep
 from onething.policies import explain, fulfil, runs, service
 from onething.policies import repository as repo
@@ -131,8 +131,7 @@ def runs_page(request: Request, principal: PrincipalDep, session: SessionDep) ->
 def _runs_page(request: Request, principal: Principal, session: Session, error: AppError | None = None) -> Response:
     if not principal.authenticated:
         return login_redirect(request)
-    if principal.kind != "staff":
-        raise Forbidden("仅工作人员可查看政策匹配批次")
+    service.require_staff(principal)
     return render(
         request,
         "policies/runs.html",
@@ -175,11 +174,7 @@ def run_page(run_id: int, request: Request, principal: PrincipalDep, session: Se
     if run is None:
         raise NotFound("没有这个匹配批次", field="run_id")
     current = {p.code: p for p in repo.policies(session)}
-    reviewable = {
-        code
-        for code, p in current.items()
-        if code in run.versions and repo.may_review(principal, repo.issuing_org(session, p))
-    }
+    reviewable = fulfil.reviewable(session, principal, run, current.values())
     numbers = {v.id: v.number for v in repo.versions_by_id(session, list(run.versions.values())).values()}
     return render(
         request,
