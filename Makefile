@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # The throwaway cluster lives under /tmp: the postgres user may not be able to reach the checkout.
 PGDIR = $$(mktemp -d /tmp/onething-pg.XXXXXX)
 
-.PHONY: run test lint fmt bench setup system clean
+.PHONY: run test lint fmt bench setup system browser screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -24,6 +24,11 @@ run: system setup
 system:
 	bash scripts/ensure-system.sh
 
+# The browser tests: Debian's Chromium (never Playwright's download) and axe-core from the npm registry.
+browser:
+	bash scripts/ensure-system.sh browser
+	test -f tests/browser/node_modules/axe-core/axe.min.js || npm ci --prefix tests/browser --no-audit --no-fund
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
@@ -35,10 +40,14 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 
 # Lint, then the whole suite on SQLite and on a throwaway PostgreSQL cluster.
-test: $(STAMP) system lint
+test: $(STAMP) system browser lint
 	dir=$(PGDIR) && trap 'bash scripts/pg-cluster.sh stop '"$$dir" EXIT && \
 	  port=$$(bash scripts/pg-cluster.sh start "$$dir") && \
-	  ONETHING_TEST_PG_PORT=$$port ONETHING_REQUIRE_PG=1 $(BIN)/pytest $(PYTEST_ARGS)
+	  ONETHING_TEST_PG_PORT=$$port ONETHING_REQUIRE_PG=1 ONETHING_REQUIRE_BROWSER=1 $(BIN)/pytest $(PYTEST_ARGS)
+
+# Refresh the README's screenshots: the browser journeys, saving into docs/screenshots.
+screenshots: $(STAMP) browser
+	ONETHING_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest tests/browser -p no:randomly
 
 # Figures for the README: guide latency, catalog load (SQLite and PostgreSQL), HTTP throughput.
 bench: $(STAMP)

@@ -11,7 +11,11 @@ if ! command -v pg_ctl >/dev/null 2>&1 && [ -z "$(pg_bin)" ]; then need+=(postgr
 [ -f "${ONETHING_CJK_FONT:-/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc}" ] || need+=(fonts-wqy-zenhei)
 for extra in "$@"; do
   case "$extra" in
-    browser) command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-noto-cjk) ;;
+    # Debian's Chromium for the browser tests (Playwright's own browser download is never used);
+    # npm fetches axe-core for their accessibility check.
+    browser)
+      command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-noto-cjk)
+      command -v npm >/dev/null 2>&1 || need+=(nodejs npm) ;;
     wrk) command -v wrk >/dev/null 2>&1 || need+=(wrk) ;;
   esac
 done

@@ -16,24 +16,17 @@ import pytest
 from fastapi.testclient import TestClient
 from pytest_postgresql import factories
 from pytest_postgresql.janitor import DatabaseJanitor
+from seeding import MINI, SEED, prepare
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from onething.catalog.model import Catalog
-from onething.catalog.service import active_catalog, load, validate_path
-from onething.demo.policies import policy_orgs
-from onething.demo.seed import seed_accounts, seed_orgs
+from onething.catalog.service import validate_path
 from onething.identity import auth
 from onething.identity import repository as identity_repo
-from onething.kit.db import make_engine, session_scope
-from onething.kit.migrate import upgrade
-from onething.licenses.service import init_seals
-from onething.policies.service import load_files as load_policies
+from onething.kit.db import make_engine
 from onething.web.app import create_app
 
-ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT / "catalog"
-MINI = ROOT / "tests" / "fixtures" / "catalog"
 PG_PORT = os.environ.get("ONETHING_TEST_PG_PORT")
 # Tests load catalogs and read them back at once: no caching of the active version.
 os.environ["ONETHING_CATALOG_CHECK_SECONDS"] = "0"
@@ -67,24 +60,11 @@ def mini_catalog() -> Catalog:
     return _compiled(MINI)
 
 
-def _prepare(engine: Engine) -> None:
-    upgrade(engine)
-    with session_scope(engine) as session:
-        load(session, SEED)
-    with session_scope(engine) as session:
-        catalog = active_catalog(session)
-        seed_orgs(session, catalog)
-        load_policies(session, ROOT / "policies")
-        policy_orgs(session, catalog)
-        seed_accounts(session)
-        init_seals(session, catalog)
-
-
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     if request.param == "sqlite":
         eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}")
-        _prepare(eng)
+        prepare(eng)
         yield eng
         eng.dispose()
         return
@@ -96,7 +76,7 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     dbname = f"onething_test_{os.getpid()}"
     with DatabaseJanitor(user=server.user, host=server.host, port=server.port, dbname=dbname):
         eng = make_engine(f"postgresql+psycopg://{server.user}@{server.host}:{server.port}/{dbname}")
-        _prepare(eng)
+        prepare(eng)
         yield eng
         eng.dispose()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -35,14 +36,17 @@ def _first_options(client: TestClient, code: str) -> dict[str, str]:
     return {q["code"]: q["options"][0]["code"] for q in detail["questions"] if q["when"] is None and q["required"]}
 
 
-def test_questionnaire_page_has_labelled_inputs(client: TestClient) -> None:
-    r = client.get("/things/open_restaurant", headers=HTML)
+@pytest.mark.parametrize("query", ["", "?all=1"])
+def test_questionnaire_page_has_labelled_inputs(client: TestClient, query: str) -> None:
+    r = client.get(f"/things/open_restaurant{query}", headers=HTML)
     assert r.status_code == 200
     ids = re.findall(r'<input type="(?:radio|checkbox)" id="([^"]+)"', r.text)
     assert ids
     for input_id in ids:
         assert f'<label for="{input_id}"' in r.text
-    assert 'action="/things/open_restaurant/guide"' in r.text
+    # One question per step; every question on one page with ?all=1.
+    target = "/things/open_restaurant/guide" if query else "/things/open_restaurant"
+    assert f'action="{target}"' in r.text
 
 
 def test_incomplete_answers_lead_back_to_the_next_question(client: TestClient) -> None:

@@ -100,6 +100,12 @@ def task_by_id(session: Session, principal: Principal, task_id: int) -> Task | N
     return session.scalar(readable_tasks(principal).where(Task.id == task_id))
 
 
+def task_counts(session: Session, principal: Principal) -> dict[str, int]:
+    """Readable tasks per state, counted in SQL (the inbox's tabs)."""
+    stmt = readable_tasks(principal).with_only_columns(Task.status, func.count()).group_by(Task.status)
+    return dict(session.execute(stmt).all())
+
+
 def running_cases_with_stopped_clock(session: Session, after_id: int, limit: int) -> Sequence[Case]:
     stopped = select(Task.case_id).where(Task.status.in_(("suspended", "returned")))
     stmt = (

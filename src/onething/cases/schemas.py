@@ -194,4 +194,5 @@ class TaskDetail(TaskOut):
     case: CaseOut
     fields: list[FieldOut]  # the part of the one form this item needs
     materials: list[MaterialOut]
+    others: list[TaskOut]  # the case's other tasks: the parallel approvals and their state
     timeline: list[EventOut]

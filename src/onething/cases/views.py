@@ -283,6 +283,12 @@ def inbox(session: Session, principal: Principal, state: str | None, after: int 
     return Page(_tasks_out(session, rows, cases), nxt)
 
 
+def inbox_counts(session: Session, principal: Principal) -> dict[str, int]:
+    """How many of the principal's department tasks are in each state."""
+    principal.require(*repo.TASK_READERS)
+    return repo.task_counts(session, principal)
+
+
 def task_detail(session: Session, principal: Principal, task_id: int) -> TaskDetail:
     principal.require(*repo.TASK_READERS)
     task = repo.task_by_id(session, principal, task_id)
@@ -302,5 +308,6 @@ def task_detail(session: Session, principal: Principal, task_id: int) -> TaskDet
         case=case_row(case, cal, today),
         fields=fields,
         materials=materials,
+        others=[t for t in _tasks_out(session, tasks, {case.id: case}) if t.id != task.id],
         timeline=[e for e in timeline(session, case.id, tasks) if e.task in (None, task.item_name)],
     )

@@ -40,6 +40,34 @@ def entries(session: Session, version_id: int) -> Sequence[tuple[str, dict[str, 
     return [(section, body) for section, body in rows]
 
 
+def entry_names(session: Session, version_id: int, section: str) -> Sequence[tuple[str, str]]:
+    """(code, name) of one section of a version, in the order they were written."""
+    rows = session.execute(
+        select(CatalogEntry.code, CatalogEntry.name)
+        .where(CatalogEntry.version_id == version_id, CatalogEntry.section == section)
+        .order_by(CatalogEntry.id)
+    )
+    return [(code, name) for code, name in rows]
+
+
+def entry(session: Session, version_id: int, section: str, code: str) -> CatalogEntry | None:
+    return session.scalars(
+        select(CatalogEntry).where(
+            CatalogEntry.version_id == version_id, CatalogEntry.section == section, CatalogEntry.code == code
+        )
+    ).first()
+
+
+def keyed_entries(session: Session, version_id: int) -> dict[tuple[str, str], tuple[str, dict[str, Any]]]:
+    """Every entry of a version as (section, code) -> (name, body): what two versions are compared on."""
+    rows = session.execute(
+        select(CatalogEntry.section, CatalogEntry.code, CatalogEntry.name, CatalogEntry.body).where(
+            CatalogEntry.version_id == version_id
+        )
+    )
+    return {(section, code): (name, body) for section, code, name, body in rows}
+
+
 def add_version(session: Session, version: CatalogVersion, rows: Iterable[CatalogEntry]) -> None:
     session.add(version)
     session.flush()
@@ -79,6 +107,10 @@ def holiday_days(session: Session, year: int | None = None) -> Sequence[HolidayD
     if year is not None:
         stmt = stmt.where(HolidayDay.year == year)
     return session.scalars(stmt).all()
+
+
+def holiday_years(session: Session) -> Sequence[HolidayYear]:
+    return session.scalars(select(HolidayYear).order_by(HolidayYear.year.desc())).all()
 
 
 def holiday_year(session: Session, year: int) -> HolidayYear | None:

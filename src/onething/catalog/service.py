@@ -14,10 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onething.catalog import holidays, repository, spec
+from onething.catalog.diff import CatalogDiff, as_yaml, compare
 from onething.catalog.model import Catalog
 from onething.catalog.source import Located, Problem, SourceSet, read_sources
 from onething.catalog.validate import build_catalog
-from onething.kit.errors import AppError, Conflict, NotFound, ServiceUnavailable
+from onething.identity.principal import Principal
+from onething.kit.errors import AppError, Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from onething.kit.memo import Fresh, OnceMap
 from onething.kit.settings import get_settings, shipped_data
 from onething.models import CatalogEntry, CatalogVersion
@@ -207,3 +209,92 @@ def versions(session: Session) -> list[CatalogVersion]:
 def current_number(session: Session) -> int | None:
     latest = repository.latest_key(session)
     return latest[0] if latest else None
+
+
+# ---------------------------------------------------------------- browsing stored versions (staff pages)
+
+# Reading versions changes nothing; supervisors read them to check what a case was judged under.
+READERS = ("catalog_admin", "system_admin", "supervisor")
+SECTION_NAMES = {
+    "things": "一件事",
+    "items": "事项",
+    "materials": "材料",
+    "data_elements": "数据元",
+    "license_types": "证照类型",
+    "org_kinds": "机构类型",
+    "regions": "行政区划",
+    "implementations": "实施清单",
+    "synonyms": "同义词",
+    "holidays": "节假日",
+}
+
+
+@dataclass(frozen=True)
+class VersionSection:
+    version: CatalogVersion
+    active: bool
+    section: str
+    entries: list[tuple[str, str]]  # (code, name)
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    version: CatalogVersion
+    active: bool
+    section: str
+    code: str
+    name: str
+    text: str  # the entry as YAML
+
+
+def _version(session: Session, number: int) -> CatalogVersion:
+    version = repository.version_by_number(session, number)
+    if version is None:
+        raise NotFound(f"目录版本 {number} 不存在", field="number", code="catalog_version_not_found")
+    return version
+
+
+def _section(section: str) -> str:
+    if section not in spec.SECTIONS:
+        raise NotFound(f"目录没有“{section}”这一部分", field="section", code="catalog_section_not_found")
+    return section
+
+
+def stored_versions(session: Session, principal: Principal) -> list[CatalogVersion]:
+    """Newest first: the first one is the active version."""
+    principal.require(*READERS)
+    return versions(session)
+
+
+def version_section(session: Session, principal: Principal, number: int, section: str) -> VersionSection:
+    principal.require(*READERS)
+    version = _version(session, number)
+    entries = list(repository.entry_names(session, version.id, _section(section)))
+    return VersionSection(version, number == current_number(session), section, entries)
+
+
+def stored_entry(session: Session, principal: Principal, number: int, section: str, code: str) -> StoredEntry:
+    principal.require(*READERS)
+    version = _version(session, number)
+    row = repository.entry(session, version.id, _section(section), code)
+    if row is None:
+        raise NotFound(
+            f"目录第 {number} 版的{SECTION_NAMES[section]}中没有 {code}", field="code", code="catalog_entry_not_found"
+        )
+    return StoredEntry(version, number == current_number(session), section, row.code, row.name, as_yaml(row.body))
+
+
+def compare_versions(session: Session, principal: Principal, before: int, after: int) -> CatalogDiff:
+    principal.require(*READERS)
+    if before == after:
+        raise ValidationFailed("请选择两个不同的版本进行比较", field="to", code="same_version")
+    old = _version_for_diff(session, before, "from")
+    new = _version_for_diff(session, after, "to")
+    return compare(before, repository.keyed_entries(session, old.id), after, repository.keyed_entries(session, new.id))
+
+
+def _version_for_diff(session: Session, number: int, field: str) -> CatalogVersion:
+    version = repository.version_by_number(session, number)
+    if version is None:
+        raise ValidationFailed(f"目录版本 {number} 不存在", field=field, code="catalog_version_not_found")
+    return version

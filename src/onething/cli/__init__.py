@@ -515,6 +515,7 @@ def setup(
         return
     _demo_policy_orgs()
     demo_seed()
+    _demo_wallets()
     with session_scope(_engine()) as session:
         people, firms = count(session, Person), count(session, Enterprise)
     if people < 1000:
@@ -530,6 +531,17 @@ def setup(
         _demo_ratings()
     if runs == 0:
         run_policies()
+
+
+def _demo_wallets() -> None:
+    from onething.catalog.service import active_catalog
+    from onething.demo.wallets import seed_wallets
+    from onething.kit.db import session_scope
+
+    with session_scope(_engine()) as session:
+        issued = seed_wallets(session, active_catalog(session))
+    if issued:
+        out.print(f"演示群众的存量电子证照 {issued} 张已入库。")
 
 
 def _demo_policy_orgs() -> None:

@@ -47,7 +47,7 @@ STAFF: tuple[StaffAccount, ...] = tuple(
 )
 
 # 株洲市荷塘区, where the demo restaurant is: a window clerk, a supervisor and an approver in every
-# department that 开办餐饮店 reaches, so a case can go end to end.
+# department that 开办餐饮店 and 新生儿出生 reach, so a case can go end to end.
 _HETANG = (
     ("ht_clerk", "黄荷塘窗口", "window_clerk", "service_center"),
     ("ht_supervisor", "黄荷塘监察", "supervisor", "service_center"),
@@ -59,6 +59,9 @@ _HETANG = (
     ("ht_urban", "黄荷塘城管", "approver", "urban_management"),
     ("ht_commerce", "黄荷塘商务", "approver", "commerce"),
     ("ht_tobacco", "黄荷塘烟草", "approver", "tobacco"),
+    # 新生儿出生: household registration and maternity benefits are decided in parallel.
+    ("ht_police", "黄荷塘公安户政", "approver", "public_security"),
+    ("ht_medical", "黄荷塘医保", "approver", "medical_security"),
 )
 STAFF += tuple(StaffAccount(u, n, role, "430202", kind) for u, n, role, kind in _HETANG)
 

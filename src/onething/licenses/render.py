@@ -40,7 +40,18 @@ from fpdf import FPDF
 from fpdf.enums import TextMode
 from fpdf.fonts import TTFFont
 
-__all__ = ["FONT_ENV", "FONT_PACKAGE", "FontMissing", "Sheet", "cjk_font", "pdf", "qr_png", "qr_svg"]
+__all__ = [
+    "FONT_ENV",
+    "FONT_PACKAGE",
+    "FontMissing",
+    "Page",
+    "Sheet",
+    "cjk_document",
+    "cjk_font",
+    "pdf",
+    "qr_png",
+    "qr_svg",
+]
 
 FONT_ENV = "ONETHING_CJK_FONT"
 FONT_PACKAGE = "fonts-wqy-zenhei"
@@ -393,6 +404,9 @@ class _Page:
         return line + "…"
 
 
+Page = _Page  # public for other printed documents (see cjk_document)
+
+
 def _layout_table(page: _Page, rows: list[tuple[str, str]], height: float) -> tuple[float, list[_Row]]:
     """The largest font size at which the table fits ``height``; at the smallest, long values are cut."""
     value_w = _TABLE_W - _LABEL_W - 2 * _CELL_PAD_X
@@ -559,13 +573,26 @@ def _watermark(page: _Page, text: str) -> None:
 @contextmanager
 def _document(sheet: Sheet) -> Iterator[_Page]:
     """An A4 page whose font ``cjk`` is cut from the CJK font for exactly this sheet's text."""
+    with cjk_document(
+        _page_text(sheet), title=f"{sheet.type_name} {sheet.identifier}", author=sheet.issuer_name
+    ) as page:
+        yield page
+
+
+@contextmanager
+def cjk_document(text: Iterable[str], *, title: str, author: str) -> Iterator[_Page]:
+    """An A4 document, its first page added, whose font ``cjk`` holds every character of ``text``.
+
+    Whatever is drawn must be in ``text``: the font is cut for it. Automatic page breaks are off; a
+    caller that needs more pages adds them. Write the PDF (``page.doc.output()``) inside the block.
+    """
     source = _glyph_source(cjk_font())
-    font = source.cut(set().union(*_page_text(sheet)))
+    font = source.cut(set().union(*text))
     doc = FPDF(orientation="P", unit="mm", format="A4")
     doc.set_auto_page_break(False)
     doc.set_lang("zh-CN")
-    doc.set_title(f"{sheet.type_name} {sheet.identifier}")
-    doc.set_author(sheet.issuer_name)
+    doc.set_title(title)
+    doc.set_author(author)
     doc.set_creator("OneThing 一件事一次办")
     # fpdf2 reads fonts from a path; the file lives until the PDF is written (which closes it).
     with tempfile.TemporaryDirectory(prefix="onething-font-") as tmp:

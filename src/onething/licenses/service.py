@@ -147,6 +147,7 @@ def issue(
     case: Case | None = None,
     task_id: int | None = None,
     today: dt.date | None = None,
+    note: str = "办结自动签发",
 ) -> License:
     today = today or clock.today()
     seal_row, signer = _signer(session, org)
@@ -193,7 +194,7 @@ def issue(
     )
     repo.add(session, row)
     session.flush()
-    _event(session, principal, row, "issue", None, "valid", "办结自动签发", case.number if case else None)
+    _event(session, principal, row, "issue", None, "valid", note, case.number if case else None)
     return row
 
 

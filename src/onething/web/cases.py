@@ -1,5 +1,5 @@
 """Case pages, working without JavaScript: the applicant's "my cases", the one form with uploads and
-the timeline; the clerk's workbench and review screen; the department inbox and task view.
+the timeline; the clerk's workbench and review screen (the departments' pages are in ``tasks``).
 
 Thin: parse the form, call the same services as the API, redirect (303) or re-render with the
 error next to the form. A refused action rolls back, so a page never half-applies one."""
@@ -15,23 +15,19 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from onething.cases import department, intake, views, window
+from onething.cases import intake, views, window
 from onething.cases.api import FILE_HEADERS
 from onething.cases.schemas import (
     AcceptIn,
     CaseCreate,
     CaseUpdate,
-    ClaimIn,
     CorrectionIn,
     CorrectionItem,
-    DecisionIn,
     DeliverIn,
     RefuseIn,
-    ResumeIn,
     ShortfallIn,
-    SuspendIn,
 )
-from onething.cases.workflow import CASE_STATUS_NAMES, OUTCOME_NAMES, SUSPENSION_KINDS
+from onething.cases.workflow import CASE_STATUS_NAMES, OUTCOME_NAMES
 from onething.identity.deps import PrincipalDep, current_principal, require_csrf
 from onething.identity.principal import Principal
 from onething.kit.errors import AppError, ValidationFailed
@@ -371,79 +367,3 @@ def deliver(
         window.deliver(session, principal, number, body)
 
     return _act(request, session, principal, number, csrf_token, act)
-
-
-# --- departments -------------------------------------------------------------------------------------
-
-
-@router.get("/inbox", response_class=HTMLResponse)
-def inbox(request: Request, principal: PrincipalDep, session: SessionDep, state: str | None = None) -> Response:
-    if not principal.authenticated:
-        return login_redirect(request)
-    tasks = views.inbox(session, principal, state or None, None, 200)
-    return render(request, "cases/inbox.html", tasks=tasks.items, state=state or "")
-
-
-def _task_page(
-    request: Request, session: Session, principal: Principal, task_id: int, error: AppError | None = None
-) -> HTMLResponse:
-    task = views.task_detail(session, principal, task_id)
-    return render(
-        request,
-        "cases/task.html",
-        error.status if error else 200,
-        task=task,
-        error=error,
-        suspension_kinds=SUSPENSION_KINDS,
-        me=principal.user_id,
-    )
-
-
-@router.get("/tasks/{task_id}", response_class=HTMLResponse)
-def task_page(task_id: int, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
-    if not principal.authenticated:
-        return login_redirect(request)
-    return _task_page(request, session, principal, task_id)
-
-
-@router.post("/tasks/{task_id}/{action}")
-async def task_action(
-    task_id: int, action: str, request: Request, principal: PrincipalDep, session: SessionDep
-) -> Response:
-    if not principal.authenticated:
-        return login_redirect(request)
-    form = await request.form()
-    text = str(form.get("opinion") or form.get("reason") or "").strip()
-    actions: dict[str, Callable[[], Any]] = {
-        "claim": lambda: department.claim(session, principal, task_id, ClaimIn()),
-        "approve": lambda: department.approve(
-            session, principal, task_id, DecisionIn(opinion=text or "符合法定条件，准予")
-        ),
-        "reject": lambda: department.reject(session, principal, task_id, _opinion(text)),
-        "return": lambda: department.return_to_window(session, principal, task_id, _notice(form)),
-        "suspend": lambda: department.suspend(
-            session, principal, task_id, SuspendIn(kind=_kind(form.get("kind")), reason=text or "特别程序")
-        ),
-        "resume": lambda: department.resume(session, principal, task_id, ResumeIn(comment=text or None)),
-    }
-    try:
-        require_csrf(request, str(form.get("csrf_token") or ""))
-        if action not in actions:
-            raise ValidationFailed(f"未知的操作：{action}", field="action")
-        checked(actions[action])
-    except AppError as exc:
-        session.rollback()
-        return _task_page(request, session, principal, task_id, exc)
-    return RedirectResponse(f"/tasks/{task_id}", status_code=303)
-
-
-def _opinion(text: str) -> DecisionIn:
-    if len(text) < 2:
-        raise ValidationFailed("请填写不予办理的理由", field="opinion", code="opinion_required")
-    return DecisionIn(opinion=text)
-
-
-def _kind(value: Any) -> Any:
-    if value not in SUSPENSION_KINDS:
-        raise ValidationFailed("请选择特别程序的类型", field="kind", code="invalid")
-    return value

@@ -14,6 +14,7 @@ from onething.catalog.service import active_catalog
 from onething.guide.answers import applicable_questions, prune
 from onething.guide.prepared import prepared
 from onething.guide.service import guide_from
+from onething.guide.steps import guide_steps
 from onething.identity.deps import current_principal
 from onething.kit.errors import AppError, ValidationFailed
 from onething.kit.web import SessionDep
@@ -34,12 +35,38 @@ templates.env.filters["groupby_stage"] = _groupby_stage
 _render = render
 
 
+# The portal's entry points: a person's life events and an enterprise's life cycle, each a catalog
+# stage (建房 lives in the 置业 stage, next to buying a home).
+LIFE_EVENTS = (
+    ("出生", "出生", "上户口 · 医保 · 生育津贴"),
+    ("上学", "上学", "入学报名 · 接种查验"),
+    ("就业", "就业", "求职登记 · 创业扶持"),
+    ("婚育", "婚育", "结婚登记 · 生育服务"),
+    ("建房", "置业", "农村建房 · 买房落户"),
+    ("退役", "退役", "退役军人服务"),
+    ("退休", "退休", "退休审批 · 养老金"),
+    ("身后", "身后", "身后事联办"),
+)
+ENTERPRISE_EVENTS = (
+    ("开办", "开办", "设立登记 · 餐饮 · 药店"),
+    ("经营", "经营", "许可 · 政策兑现"),
+    ("变更", "变更", "名称地址等变更"),
+    ("注销", "注销", "简易注销 · 清算"),
+)
+
+
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep, q: str | None = None, audience: str | None = None) -> HTMLResponse:
+def home(
+    request: Request,
+    session: SessionDep,
+    q: str | None = None,
+    audience: str | None = None,
+    stage: str | None = None,
+) -> HTMLResponse:
     catalog = active_catalog(session)
     error = None
     try:
-        things = browse.list_things(catalog, q, audience or None, None, limit=100)
+        things = browse.list_things(catalog, q, audience or None, stage or None, limit=100)
     except ValidationFailed as exc:
         things, error = browse.list_things(catalog, None, None, None, limit=100), exc.message
     return _render(
@@ -47,9 +74,12 @@ def home(request: Request, session: SessionDep, q: str | None = None, audience: 
         "things.html",
         q=q or "",
         audience=audience or "",
+        stage=stage or "",
         things=things,
         stages=browse.stages(catalog),
         audiences=browse.AUDIENCES,
+        life_events=LIFE_EVENTS,
+        enterprise_events=ENTERPRISE_EVENTS,
         error=error,
     )
 
@@ -68,12 +98,15 @@ def thing_page(code: str, request: Request, session: SessionDep) -> HTMLResponse
     catalog = active_catalog(session)
     thing = browse.get_thing(catalog, code)
     answers = _answers_from_query(thing, request)
-    return _questionnaire(request, catalog, thing, answers, None)
+    if request.query_params.get("all"):
+        return _questionnaire(request, catalog, thing, answers, None)
+    return _wizard(request, catalog, thing, answers, request.query_params.getlist("seen"))
 
 
 def _questionnaire(
     request: Request, catalog: Catalog, thing: CompiledThing, answers: dict[str, Any], error: AppError | None
 ) -> HTMLResponse:
+    """Every question on one page (``?all=1``, and where the guide found an answer missing)."""
     # An unanswered question is the next step of the questionnaire, not a failure.
     status = 200 if error is None or error.code == "answer_required" else error.status
     return _render(
@@ -85,6 +118,25 @@ def _questionnaire(
         answers=answers,
         error=error,
         detail=browse.thing_detail(catalog, thing.code),
+        wizard=None,
+    )
+
+
+def _wizard(
+    request: Request, catalog: Catalog, thing: CompiledThing, answers: dict[str, Any], seen: list[str]
+) -> HTMLResponse:
+    """智能导办 one question at a time: the query string carries the answers so far and the questions
+    already shown, so each step is a plain GET form and works without JavaScript."""
+    steps = guide_steps(thing, answers, seen)
+    return _render(
+        request,
+        "thing.html",
+        thing=thing.spec,
+        questions=[],
+        answers=answers,
+        error=None,
+        detail=browse.thing_detail(catalog, thing.code),
+        wizard=steps,
     )
 
 

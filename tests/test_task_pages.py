@@ -1,0 +1,176 @@
+"""The department workbench through the plain pages (no JavaScript): the inbox most urgent first with
+a claim button per row, standard opinions taken by the server when the opinion box is left empty,
+the special procedures, and refusals shown next to their field with nothing changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from cases_support import accepted, pin, snapshot, task_id
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from test_case_pages import _as, _csrf
+
+from onething.models import Task, TaskEvent, User
+from onething.web.tasks import OPINIONS
+
+FOOD = "food_business_permit"  # 荷塘区市场监管局: ht_market
+MONDAY = dt.date(2026, 9, 14)
+
+
+def _task(db: Session, tid: int) -> Task:
+    db.expire_all()
+    return db.scalars(select(Task).where(Task.id == tid)).one()
+
+
+def _claimed(client: TestClient, login: Any) -> int:
+    """An accepted restaurant case whose food permit ht_market has claimed from the task page."""
+    _, case = accepted(client, login)
+    food = task_id(case, FOOD)
+    _as(client, "ht_market")
+    page = f"/tasks/{food}"
+    r = client.post(f"{page}/claim", data={"csrf_token": _csrf(client.get(page).text)}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == page
+    return food
+
+
+def _post(client: TestClient, path: str, data: dict[str, str]) -> Any:
+    page = path.rsplit("/", 1)[0]
+    return client.post(path, data={**data, "csrf_token": _csrf(client.get(page).text)}, follow_redirects=False)
+
+
+def test_inbox_claims_from_the_list(client: TestClient, db: Session, login: Any) -> None:
+    _, case = accepted(client, login)
+    food = task_id(case, FOOD)
+    _as(client, "ht_market")
+    page = client.get("/inbox?state=pending").text
+    # Other tests may leave committed tasks in this inbox: the tab's count is the rows it lists.
+    pending = re.search(r"待认领（(\d+)）", page)
+    assert pending and int(pending[1]) == len(re.findall(r'action="/tasks/\d+/claim"', page)) >= 1
+    assert f'action="/tasks/{food}/claim"' in page and '<div class="scroll"' in page
+    r = client.post(
+        f"/tasks/{food}/claim",
+        data={"csrf_token": _csrf(page), "inbox": "pending"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/inbox?state=pending"  # back to the tab
+    task = _task(db, food)
+    me = db.scalars(select(User).where(User.username == "ht_market")).one()
+    assert task.status == "claimed" and task.assignee_id == me.id
+    page = client.get("/inbox").text
+    assert f'action="/tasks/{food}/claim"' not in page and "办理中（1）" in page and "待认领（0）" in page
+
+    # Claimed meanwhile: the refusal is shown on the list, and nothing changes.
+    before = snapshot(db)
+    r = client.post(f"/tasks/{food}/claim", data={"csrf_token": _csrf(page), "inbox": ""})
+    assert r.status_code == 409 and "部门待办" in r.text and 'class="error" role="alert"' in r.text
+    assert snapshot(db) == before
+
+
+def test_inbox_puts_the_most_urgent_first(
+    client: TestClient, db: Session, login: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pin(monkeypatch, MONDAY)
+    first = task_id(accepted(client, login)[1], FOOD)
+    second = task_id(accepted(client, login)[1], FOOD)
+    # The older task is due tomorrow; the newer one was due last Friday.
+    older, newer = _task(db, first), _task(db, second)
+    older.deadline, newer.deadline = MONDAY + dt.timedelta(days=1), MONDAY - dt.timedelta(days=3)
+    db.flush()
+    _as(client, "ht_market")
+    page = client.get("/inbox").text
+    rows = re.findall(r'<tr( class="\w+")?>\s*<td><a href="/tasks/(\d+)">', page)
+    assert [(cls, int(tid)) for cls, tid in rows[:2]] == [(' class="late"', second), (' class="near"', first)]
+    assert '<span class="clock red">-1</span> <small>已超期</small>' in page
+    assert '<span class="clock yellow">1</span> <small>临近时限</small>' in page
+
+
+def test_task_page_shows_the_shared_data_and_the_parallel_tasks(client: TestClient, login: Any) -> None:
+    food = _claimed(client, login)
+    page = client.get(f"/tasks/{food}").text
+    assert "来源：法人基础信息库" in page and "株洲市荷塘区敏记餐饮有限公司" in page
+    parallel = page.split('id="parallel"', 1)[1].split("</section>", 1)[0]
+    assert "公众聚集场所投入使用、营业前消防安全检查" in parallel and "待认领" in parallel
+    assert '<label for="approve_template">' in page and '<label for="approve_opinion">' in page
+    assert '<script src="/static/opinions.js" defer></script>' in page
+    assert OPINIONS["approve"]["approval"]["complete"] in page
+    assert client.get("/static/opinions.js").status_code == 200
+
+
+def test_a_standard_opinion_is_used_when_the_box_is_empty(client: TestClient, db: Session, login: Any) -> None:
+    food = _claimed(client, login)
+    r = _post(client, f"/tasks/{food}/approve", {"template": "complete", "opinion": ""})
+    assert r.status_code == 303
+    task = _task(db, food)
+    assert task.status == "approved" and task.opinion == "经审查，申请材料齐全，符合法定形式，准予许可。"
+    assert OPINIONS["approve"]["approval"]["complete"] == task.opinion
+
+
+def test_typed_opinion_wins_over_the_template(client: TestClient, db: Session, login: Any) -> None:
+    food = _claimed(client, login)
+    r = _post(
+        client, f"/tasks/{food}/reject", {"template": "premises", "opinion": "经现场核查，后厨面积不足，不予许可。"}
+    )
+    assert r.status_code == 303
+    assert _task(db, food).opinion == "经现场核查，后厨面积不足，不予许可。"
+
+
+def test_unknown_template_is_refused_next_to_the_field(client: TestClient, db: Session, login: Any) -> None:
+    food = _claimed(client, login)
+    before = snapshot(db)
+    r = _post(client, f"/tasks/{food}/approve", {"template": "no_such_opinion", "opinion": ""})
+    assert r.status_code == 422
+    assert re.search(r'</select>\s*<small class="error" role="alert">请从列表中选择审批意见范本</small>', r.text)
+    # A refusal without a reason, template or text: next to the reason box.
+    r = _post(client, f"/tasks/{food}/reject", {"template": "", "opinion": " "})
+    assert r.status_code == 422
+    assert re.search(
+        r'id="reject_opinion"[^>]*>[^<]*</textarea>\s*<small class="hint">[^<]*</small>\s*'
+        r'<small class="error" role="alert">请填写不予办理的理由',
+        r.text,
+    )
+    assert snapshot(db) == before
+    assert _task(db, food).status == "claimed"
+
+
+def test_special_procedure_starts_and_ends_on_the_page(client: TestClient, db: Session, login: Any) -> None:
+    food = _claimed(client, login)
+    before = snapshot(db)
+    r = _post(client, f"/tasks/{food}/suspend", {"kind": "sightseeing", "reason": "无"})
+    assert r.status_code == 422 and re.search(
+        r'</select>\s*<small class="error" role="alert">请选择特别程序的类型', r.text
+    )
+    assert snapshot(db) == before
+
+    r = _post(client, f"/tasks/{food}/suspend", {"kind": "expert_review", "reason": "组织食品安全专家评审"})
+    assert r.status_code == 303
+    task = _task(db, food)
+    assert task.status == "suspended" and task.suspension is not None
+    assert task.suspension["kind"] == "expert_review" and task.clock_stopped_on is not None
+    page = client.get(f"/tasks/{food}").text
+    assert "特别程序进行中：专家评审" in page and "组织食品安全专家评审" in page
+    assert f'action="/tasks/{food}/resume"' in page and '<label for="resume_comment">' in page
+
+    r = _post(client, f"/tasks/{food}/resume", {"comment": "专家评审通过"})
+    assert r.status_code == 303
+    task = _task(db, food)
+    assert task.status == "claimed" and task.suspension is None and task.clock_stopped_on is None
+    last = db.scalars(select(TaskEvent).where(TaskEvent.task_id == food).order_by(TaskEvent.id.desc())).first()
+    assert last is not None and (last.action, last.comment) == ("resume", "专家评审通过")
+
+
+def test_another_department_cannot_see_the_task(client: TestClient, db: Session, login: Any) -> None:
+    _, case = accepted(client, login)
+    food = task_id(case, FOOD)
+    _as(client, "ht_fire")
+    assert client.get(f"/tasks/{food}", headers={"accept": "text/html"}).status_code == 404
+    assert f"/tasks/{food}" not in client.get("/inbox").text
+    before = snapshot(db)
+    token = _csrf(client.get("/inbox").text)
+    r = client.post(f"/tasks/{food}/claim", data={"csrf_token": token}, headers={"accept": "text/html"})
+    assert r.status_code == 404
+    assert snapshot(db) == before
