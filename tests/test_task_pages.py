@@ -43,6 +43,10 @@ def _post(client: TestClient, path: str, data: dict[str, str]) -> Any:
     return client.post(path, data={**data, "csrf_token": _csrf(client.get(page).text)}, follow_redirects=False)
 
 
+def _tabs(page: str) -> dict[str, int]:
+    return {name: int(n) for name, n in re.findall(r"(待认领|办理中)（(\d+)）", page)}
+
+
 def test_inbox_claims_from_the_list(client: TestClient, db: Session, login: Any) -> None:
     _, case = accepted(client, login)
     food = task_id(case, FOOD)
@@ -61,8 +65,10 @@ def test_inbox_claims_from_the_list(client: TestClient, db: Session, login: Any)
     task = _task(db, food)
     me = db.scalars(select(User).where(User.username == "ht_market")).one()
     assert task.status == "claimed" and task.assignee_id == me.id
-    page = client.get("/inbox").text
-    assert f'action="/tasks/{food}/claim"' not in page and "办理中（1）" in page and "待认领（0）" in page
+    after = client.get("/inbox").text
+    assert f'action="/tasks/{food}/claim"' not in after
+    assert _tabs(after)["办理中"] == _tabs(page)["办理中"] + 1 and _tabs(after)["待认领"] == _tabs(page)["待认领"] - 1
+    page = after
 
     # Claimed meanwhile: the refusal is shown on the list, and nothing changes.
     before = snapshot(db)

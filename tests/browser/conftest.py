@@ -66,7 +66,7 @@ class Site:
         return self.url + path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def site() -> Iterator[Site]:
     workdir = Path(tempfile.mkdtemp(prefix="onething-browser-"))
     engine = make_engine(f"sqlite:///{workdir / 'site.db'}")
@@ -89,7 +89,9 @@ def site() -> Iterator[Site]:
     shutil.rmtree(workdir, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running in this thread while it
+# is open, and tests after the browser tests call asyncio.run().
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 

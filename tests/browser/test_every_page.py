@@ -54,10 +54,12 @@ PAGES: list[tuple[str | None, str, str]] = [
     (MOTHER, "/wallet", "a[href^='/licenses/']"),
     (MOTHER, "/evaluations", "h1"),
     (MOTHER, "/me", "form[action='/me/person'] button"),
+    (MOTHER, "/notices", "h1"),
     (AGENT, "/my/policies", "h2"),
     ("ht_clerk", "/workbench", "a[href^='/cases/']"),
     ("ht_clerk", "/cases/{waiting}", "form[action$='/accept'] button"),
     ("ht_clerk", "/rectifications", "h1"),
+    ("ht_clerk", GUIDE, "form[action$='/apply'] input[name=applicant_id_number]"),  # 帮代办
     ("ht_market", "/inbox", "form[action$='/claim'] button"),
     ("ht_market", "/tasks/{task}", "form[action$='/claim'] button, form[action$='/approve'] button"),
     ("ht_supervisor", "/supervision", "form[action='/supervision'] button"),

@@ -117,14 +117,19 @@ def test_newborn_journey(people: Any) -> None:
     page = clerk.go("/workbench")
     page.get_by_role("link", name=number).click()
     expect(page.locator("#review")).to_be_visible()
+    # The system's pre-checks on the same screen: the form passes, every material is there.
+    expect(page.locator("#checks")).to_contain_text("✓ 通过")
+    expect(page.locator("#checks")).not_to_contain_text("✗")
+    expect(page.locator("#form")).to_contain_text("随母落户")  # options read as words, not codes
     clerk.shot("05-window-review")
     page.get_by_label("材料：医疗费用票据及费用明细清单").check()
     page.get_by_label("医疗费用票据及费用明细清单的补正说明").fill("票据缺少费用明细清单，请补充上传")
     page.get_by_role("button", name="发出一次性补正告知").click()
     expect(page.locator("main")).to_contain_text("待补正")
 
-    page = mother.go("/cases")
-    page.get_by_role("link", name=re.compile(number)).first.click()
+    page = mother.go("/notices")  # 消息: the correction reached her
+    expect(page.locator("main")).to_contain_text("需要补正")
+    page.get_by_role("link", name=number).first.click()
     expect(page.locator("#correction")).to_contain_text("票据缺少费用明细清单")
     mother.shot("06-correction-notice")
     _pdf(mother, "一次性补正告知书（PDF）")
@@ -160,6 +165,8 @@ def test_newborn_journey(people: Any) -> None:
         expect(approver.page.locator("main")).to_contain_text("准予")
 
     # The household register is in her wallet, sealed, and the public check says it is genuine.
+    page = mother.go("/notices")
+    expect(page.locator("main")).to_contain_text("已办结")
     page = mother.go(f"/cases/{number}")
     expect(page.locator("main")).to_contain_text("已办结")
     page = mother.go("/wallet")

@@ -65,6 +65,24 @@ def only_mine(stmt: Select[Case], principal: Principal) -> Select[Case]:
     return stmt.where(or_(*own) if own else false())
 
 
+def applicant_events(
+    session: Session, principal: Principal, actions: Iterable[str], limit: int
+) -> list[tuple[CaseEvent, str, str]]:
+    """Events of the principal's own cases (as applicant or agent), newest first, with each case's
+    number and thing name: what the applicant's 消息 page lists."""
+    own = _own(principal)
+    if not own:
+        return []
+    stmt = (
+        select(CaseEvent, Case.number, Case.thing_name)
+        .join(Case, Case.id == CaseEvent.case_id)
+        .where(or_(*own), CaseEvent.action.in_(list(actions)))
+        .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
+        .limit(limit)
+    )
+    return [(event, number, name) for event, number, name in session.execute(stmt).all()]
+
+
 def cases_by_id(session: Session, ids: Iterable[int]) -> dict[int, Case]:
     wanted = set(ids)
     if not wanted:

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from onething.cases import intake, views, window
+from onething.cases import intake, messages, views, window
 from onething.cases.api import FILE_HEADERS
 from onething.cases.schemas import (
     AcceptIn,
@@ -104,17 +104,27 @@ async def apply(code: str, request: Request, principal: PrincipalDep, session: S
             answers[key[2:].removesuffix("[]")] = values if key.endswith("[]") else (values[0] if values else "")
     try:
         require_csrf(request, str(form.get("csrf_token") or ""))
+        # 帮代办: a window clerk keys the application in for the person at the counter.
+        for_person = str(form.get("applicant_id_number") or "").strip().upper() or None
         body = CaseCreate(
             thing=code,
             answers=answers,
             enterprise=str(form.get("enterprise") or "") or None,
-            channel="online",
+            channel="window" if for_person else "online",
+            applicant_id_number=for_person,
         )
         case = intake.create_draft(session, principal, body, str(form.get("token") or "") or None)
     except AppError as exc:
         session.rollback()
         return render(request, "error.html", exc.status, status=exc.status, message=exc.message)
     return _back(case.number)
+
+
+@router.get("/notices", response_class=HTMLResponse)
+def notices(request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+    if not principal.authenticated:
+        return login_redirect(request)
+    return render(request, "cases/notices.html", items=messages.for_applicant(session, principal))
 
 
 @router.get("/cases/{number}", response_class=HTMLResponse)

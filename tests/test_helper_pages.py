@@ -1,0 +1,85 @@
+"""帮代办 through the pages: a window clerk keys an application in for the person at the counter."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from test_case_pages import _as, _csrf
+
+from onething.models import Case
+
+GUIDE = (
+    "/things/newborn_birth/guide?birth_place=elsewhere&has_vaccination_card=yes&join_medical=no"
+    "&need_ssc=no&maternity_insured=yes"
+)
+MOTHER = "430202197809210244"
+
+
+def _apply_for(client: TestClient, id_number: str) -> tuple[int, str]:
+    page = client.get(GUIDE).text
+    assert 'name="applicant_id_number"' in page and "为申请人代办" in page
+    hidden = dict(re.findall(r'name="(a_[a-z_\[\]]+)" value="([^"]+)"', page))
+    r = client.post(
+        "/things/newborn_birth/apply",
+        data={**hidden, "applicant_id_number": id_number, "token": "helper-1", "csrf_token": _csrf(page)},
+        follow_redirects=False,
+    )
+    return r.status_code, r.headers.get("location", "") or r.text
+
+
+def test_a_clerk_keys_in_an_application_for_a_citizen(client: TestClient, db: Session) -> None:
+    _as(client, "ht_clerk")
+    assert "帮代办" in client.get("/workbench").text
+    status, location = _apply_for(client, MOTHER)
+    assert status == 303, location
+    number = location.rsplit("/", 1)[1]
+    case = db.scalar(select(Case).where(Case.number == number))
+    assert case is not None and case.channel == "window" and case.applicant_id_number == MOTHER
+    assert case.applicant_name == "赵敏"
+    page = client.get(f"/cases/{number}").text
+    # The clerk fills the one form for her while it is a draft; her details come from the population library.
+    assert 'action="/cases/' + number + '/form"' in page and "来源：人口基础信息库" in page
+
+
+def test_a_bad_id_number_is_refused_and_nothing_is_created(client: TestClient, db: Session) -> None:
+    _as(client, "ht_clerk")
+    before = db.scalar(select(func.count()).select_from(Case))
+    status, body = _apply_for(client, "430202197809210245")  # wrong check digit
+    assert 400 <= status < 500
+    assert "身份" in body
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(Case)) == before
+
+
+def test_a_citizen_cannot_apply_for_someone_else(client: TestClient, db: Session) -> None:
+    _as(client, "430202198506150138")
+    page = client.get(GUIDE).text
+    assert 'name="applicant_id_number"' not in page
+    hidden = dict(re.findall(r'name="(a_[a-z_\[\]]+)" value="([^"]+)"', page))
+    before = db.scalar(select(func.count()).select_from(Case))
+    r = client.post(
+        "/things/newborn_birth/apply",
+        data={**hidden, "applicant_id_number": MOTHER, "token": "x-2", "csrf_token": _csrf(page)},
+        follow_redirects=False,
+    )
+    assert r.status_code in (403, 404, 422)
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(Case)) == before
+
+
+def test_the_applicant_is_told_of_a_correction_on_the_messages_page(client: TestClient, db: Session) -> None:
+    """补正 reaches the applicant's 消息 with the clerk's note; no one else's cases appear there."""
+    _as(client, "ht_clerk")
+    status, location = _apply_for(client, MOTHER)
+    assert status == 303
+    number = location.rsplit("/", 1)[1]
+    case = db.scalar(select(Case).where(Case.number == number))
+    assert case is not None
+    _as(client, MOTHER)
+    assert "暂无消息" in client.get("/notices").text  # a draft has told her nothing yet
+    _as(client, "430202198506150138")
+    page = client.get("/notices").text
+    assert number not in page
