@@ -57,7 +57,7 @@ def test_a_required_question_left_blank_is_asked_again_with_the_error_beside_it(
     path = _step(client, "/things/newborn_birth", None)
     page = client.get(path, headers=HTML).text
     assert "第 1 步" in page and "宝宝是在哪里出生的？" in page
-    error = re.search(r'<small class="error" role="alert" id="q-error">([^<]+)</small>', page)
+    error = re.search(r'<small class="error" role="alert" id="q-error"[^>]*>([^<]+)</small>', page)
     assert error is not None and "请选择" in error[1]
     assert 'aria-describedby="q-error"' in page
 

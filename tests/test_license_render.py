@@ -132,7 +132,7 @@ def test_text_is_measured_as_fpdf2_places_it(tmp_path: Path) -> None:
     doc = FPDF(unit="mm")
     doc.add_font("cut", fname=font_file)
     doc.set_font("cut", size=10.5)
-    page = render._Page(doc, source)
+    page = render.Page(doc, source)
     assert page.width(text, 10.5) == pytest.approx(doc.get_string_width(text), abs=1e-6)
     doc.add_page()
     doc.output()  # closes the font file

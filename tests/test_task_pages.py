@@ -95,6 +95,28 @@ def test_inbox_puts_the_most_urgent_first(
     assert '<span class="clock yellow">1</span> <small>临近时限</small>' in page
 
 
+def test_the_most_urgent_are_chosen_in_sql_not_only_sorted_on_the_page(
+    client: TestClient, db: Session, login: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With room for one task only, the one due soonest is shown, though it is the newest."""
+    from onething.cases import views
+    from onething.identity import auth
+
+    pin(monkeypatch, MONDAY)
+    first = task_id(accepted(client, login)[1], FOOD)
+    second = task_id(accepted(client, login)[1], FOOD)
+    older, newer = _task(db, first), _task(db, second)
+    older.deadline, newer.deadline = MONDAY + dt.timedelta(days=5), MONDAY - dt.timedelta(days=3)
+    db.flush()
+    me = db.scalars(select(User).where(User.username == "ht_market")).one()
+    principal = auth.principal_for(db, me.id, "test")
+    assert principal is not None
+    shown = views.inbox(db, principal, "pending", None, 1, urgent=True)
+    assert [t.id for t in shown.items] == [second] and shown.next is not None
+    by_id = views.inbox(db, principal, "pending", None, 1)
+    assert [t.id for t in by_id.items] != [second]  # paging by id alone would have hidden it
+
+
 def test_task_page_shows_the_shared_data_and_the_parallel_tasks(client: TestClient, login: Any) -> None:
     food = _claimed(client, login)
     page = client.get(f"/tasks/{food}").text
@@ -180,3 +202,19 @@ def test_another_department_cannot_see_the_task(client: TestClient, db: Session,
     r = client.post(f"/tasks/{food}/claim", data={"csrf_token": token}, headers={"accept": "text/html"})
     assert r.status_code == 404
     assert snapshot(db) == before
+
+
+def test_a_template_code_reads_the_text_for_the_task_s_own_kind() -> None:
+    """The same code names different texts for an approval and for a 告知承诺 check."""
+    from starlette.datastructures import FormData
+
+    from onething.web.tasks import OPINIONS, _chosen_opinion
+
+    shared = set(OPINIONS["reject"]["approval"]) & set(OPINIONS["reject"]["verification"])
+    assert shared, "the case this test guards needs a code used by both kinds"
+    code = sorted(shared)[0]
+    form = FormData([("template", code)])
+    assert _chosen_opinion(form, "reject", lambda: "verification") == OPINIONS["reject"]["verification"][code]
+    assert _chosen_opinion(form, "reject", lambda: "approval") == OPINIONS["reject"]["approval"][code]
+    typed = FormData([("template", code), ("opinion", "经核查，承诺内容与实际不符。")])
+    assert _chosen_opinion(typed, "reject", lambda: "verification") == "经核查，承诺内容与实际不符。"

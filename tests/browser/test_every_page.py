@@ -24,7 +24,7 @@ from onething.cases.schemas import CaseCreate
 from onething.demo.cases import cast, run_case
 from onething.identity import auth
 from onething.kit.db import session_scope
-from onething.models import Case, Task, User
+from onething.models import Case, License, Policy, Task, User
 
 MOTHER = "430202197809210244"  # 赵敏, a citizen
 AGENT = "430202198506150138"  # 王磊, agent of 敏记餐饮
@@ -38,7 +38,8 @@ NEWBORN = {
 GUIDE = "/things/newborn_birth/guide?" + "&".join(f"{k}={v}" for k, v in NEWBORN.items())
 
 # (account or None, path, a selector inside <main> that must be there even with JavaScript off).
-# {newborn}, {waiting} and {task} are the case and task the module makes.
+# {newborn}, {waiting} and {task} are the case and task the module makes; {police} a staff account,
+# {license} one of 赵敏's e-licenses, {policy} a benefit policy.
 PAGES: list[tuple[str | None, str, str]] = [
     (None, "/", "form[role=search] input[name=q]"),
     (None, "/?q=开饭店", "a[href^='/things/']"),
@@ -52,6 +53,9 @@ PAGES: list[tuple[str | None, str, str]] = [
     (MOTHER, "/cases", "a[href^='/cases/']"),
     (MOTHER, "/cases/{newborn}", "form[action$='/form'] input"),
     (MOTHER, "/wallet", "a[href^='/licenses/']"),
+    (MOTHER, "/licenses/{license}", "a[href^='/verify/']"),
+    (None, "/verify/{license}", "[role=status]"),
+    (None, "/policies/{policy}", "h2"),
     (MOTHER, "/evaluations", "h1"),
     (MOTHER, "/me", "form[action='/me/person'] button"),
     (MOTHER, "/notices", "h1"),
@@ -67,6 +71,7 @@ PAGES: list[tuple[str | None, str, str]] = [
     ("ht_supervisor", "/supervision/stats", "form[action='/supervision/stats'] button"),
     ("ht_supervisor", "/audit", "form[action='/audit'] button"),
     ("hn_admin", "/admin/users", "form[action='/admin/users'] input"),
+    ("hn_admin", "/admin/users/{police}", "form[action$='/roles'] select"),
     ("hn_admin", "/admin/catalog", "a[href^='/admin/catalog/']"),
     ("hn_admin", "/admin/catalog/diff", "a[href='/admin/catalog']"),  # one catalog version: nothing to compare
     ("hn_admin", "/admin/holidays", "form[action='/admin/holidays'] button"),
@@ -127,7 +132,17 @@ def made(site: Any) -> dict[str, str]:
             .where(Case.number == busy[0], Task.item_code == "food_business_permit")
         )
         assert task is not None
-    return {"newborn": newborn, "waiting": waiting, "task": str(task)}
+        police = session.scalar(select(User.id).where(User.username == "ht_police"))
+        card = session.scalar(select(License.identifier).where(License.holder_code == MOTHER).limit(1))
+        policy = session.scalar(select(Policy.code).order_by(Policy.code).limit(1))
+    return {
+        "newborn": newborn,
+        "waiting": waiting,
+        "task": str(task),
+        "police": str(police),
+        "license": str(card),
+        "policy": str(policy),
+    }
 
 
 def _open(person: Person, path: str, made: dict[str, str]) -> tuple[Any, list[str]]:

@@ -58,6 +58,8 @@ def _find_and_apply(mother: Person) -> str:
     expect(page.locator("h1")).to_have_text("新生儿出生")
     for n, answer in enumerate(ANSWERS, start=1):
         expect(page.locator("#wizard legend")).to_contain_text(f"第 {n} 步")
+        if n > 1:  # after htmx swapped the question in, focus is on it, not lost at the top
+            expect(page.locator("#wizard legend")).to_be_focused()
         page.get_by_label(answer).check()
         if n == 3:
             mother.shot("02-guided-questions")
@@ -166,7 +168,7 @@ def test_newborn_journey(people: Any) -> None:
 
     # The household register is in her wallet, sealed, and the public check says it is genuine.
     page = mother.go("/notices")
-    expect(page.locator("main")).to_contain_text("已办结")
+    expect(page.locator("main")).to_contain_text("已办结（全部准予）")
     page = mother.go(f"/cases/{number}")
     expect(page.locator("main")).to_contain_text("已办结")
     page = mother.go("/wallet")
@@ -233,3 +235,30 @@ def test_a_phone_without_javascript_finds_applies_and_uploads(people: Any) -> No
     _upload(father, "出生医学证明", 21)
     expect(page.locator("#materials progress").first).to_be_hidden()
     father.shot("14-no-javascript")
+
+
+def test_an_upload_the_server_or_the_page_refuses_is_explained_beside_the_file(people: Any) -> None:
+    person: Person = people(PHONE)
+    person.login("430104199003070023")  # 李娜
+    guide = "/things/newborn_birth/guide?" + "&".join(
+        f"{k}={v}"
+        for k, v in {
+            "birth_place": "elsewhere",
+            "has_vaccination_card": "yes",
+            "join_medical": "no",
+            "need_ssc": "no",
+            "maternity_insured": "yes",
+        }.items()
+    )
+    page = person.go(guide)
+    page.get_by_role("button", name="按以上情形填写一张表单").click()
+    field = page.get_by_label("上传出生医学证明")
+    form = page.locator("form", has=field)
+    field.set_input_files({"name": "huge.png", "mimeType": "image/png", "buffer": b"\0" * (10 * 1024 * 1024 + 1)})
+    form.get_by_role("button", name="上传", exact=True).click()
+    expect(form.get_by_role("alert")).to_contain_text("超过 10 MB")
+    field.set_input_files({"name": "notes.txt", "mimeType": "text/plain", "buffer": "不是扫描件".encode()})
+    form.get_by_role("button", name="上传", exact=True).click()
+    expect(form.get_by_role("alert")).not_to_contain_text("超过 10 MB")
+    expect(form.get_by_role("alert")).to_be_visible()
+    expect(page.locator("#materials")).not_to_contain_text("notes.txt")

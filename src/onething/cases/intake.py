@@ -57,13 +57,22 @@ class Upload(NamedTuple):
     data: bytes
 
 
+def _same_request(existing: Case, body: CaseCreate) -> bool:
+    """A repeated idempotency key must name the same thing and applicant, or it is another request."""
+    return (
+        existing.thing_code == body.thing
+        and body.applicant_id_number in (None, existing.applicant_id_number)
+        and body.enterprise in (None, existing.applicant_credit_code)
+    )
+
+
 def create_draft(session: Session, principal: Principal, body: CaseCreate, key: str | None = None) -> Case:
     principal.require_login()
     assert principal.user_id is not None
     if key:
         existing = repo.case_by_key(session, principal.user_id, key)
         if existing is not None:
-            if existing.thing_code != body.thing:
+            if not _same_request(existing, body):
                 raise Conflict("此幂等键已用于另一件办件", field="Idempotency-Key", code="idempotency_key_reused")
             return existing
     catalog = active_catalog(session)

@@ -38,7 +38,10 @@ def _own(principal: Principal) -> list[ColumnElement[bool]]:
     if principal.enterprises:
         conditions.append(Case.applicant_credit_code.in_(principal.enterprises))
     if principal.user_id is not None:
-        conditions.append(Case.created_by == principal.user_id)
+        # Whoever keyed a case in acts for its applicant; a clerk (window, 帮代办) only while it is a
+        # draft — the same rule as context.is_applicant.
+        keyed = or_(Case.channel.not_in(("window", "helper")), Case.status == "draft")
+        conditions.append(and_(Case.created_by == principal.user_id, keyed))
     return conditions
 
 
@@ -112,6 +115,12 @@ def case_by_key(session: Session, user_id: int, key: str) -> Case | None:
 def readable_tasks(principal: Principal) -> Select[Task]:
     orgs = principal.orgs(*TASK_READERS)
     return select(Task).where(Task.org_id.in_(orgs) if orgs else false())
+
+
+def soonest_due(session: Session, stmt: Select[Task], limit: int) -> Sequence[Task]:
+    """The first ``limit`` tasks of ``stmt`` by deadline (none last): a department's most urgent work,
+    however many older tasks it has."""
+    return session.scalars(stmt.order_by(Task.deadline.is_(None), Task.deadline, Task.id).limit(limit)).all()
 
 
 def task_by_id(session: Session, principal: Principal, task_id: int) -> Task | None:

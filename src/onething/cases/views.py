@@ -267,7 +267,11 @@ def tasks_of_case(session: Session, principal: Principal, number: str) -> Sequen
     return repo.tasks_of(session, find_case(session, principal, number).id)
 
 
-def inbox(session: Session, principal: Principal, state: str | None, after: int | None, limit: int) -> Page[TaskOut]:
+def inbox(
+    session: Session, principal: Principal, state: str | None, after: int | None, limit: int, *, urgent: bool = False
+) -> Page[TaskOut]:
+    """Paged by id (the API); ``urgent``: the ``limit`` soonest due instead, with ``next`` set (to the
+    last id shown) only when more tasks are waiting."""
     principal.require(*repo.TASK_READERS)
     stmt = repo.readable_tasks(principal)
     if state:
@@ -278,7 +282,11 @@ def inbox(session: Session, principal: Principal, state: str | None, after: int 
         stmt = stmt.where(Task.status.in_(wanted))
     else:
         stmt = stmt.where(Task.status.in_([s.value for s in OPEN_TASK if s != TaskStatus.waiting]))
-    rows, nxt = page(session, stmt, Task.id, after, limit)
+    if urgent:
+        found = repo.soonest_due(session, stmt, limit + 1)
+        rows, nxt = found[:limit], (found[limit - 1].id if len(found) > limit else None)
+    else:
+        rows, nxt = page(session, stmt, Task.id, after, limit)
     cases = repo.cases_by_id(session, {t.case_id for t in rows})
     return Page(_tasks_out(session, rows, cases), nxt)
 

@@ -332,7 +332,7 @@ class _Row:
     value: list[str]
 
 
-class _Page:
+class Page:
     """The FPDF being drawn, with text measured from the font's own advance widths.
 
     fpdf2 measures the same way (its widths come from the same ``hmtx``, rounded to thousandths of an
@@ -404,10 +404,7 @@ class _Page:
         return line + "…"
 
 
-Page = _Page  # public for other printed documents (see cjk_document)
-
-
-def _layout_table(page: _Page, rows: list[tuple[str, str]], height: float) -> tuple[float, list[_Row]]:
+def _layout_table(page: Page, rows: list[tuple[str, str]], height: float) -> tuple[float, list[_Row]]:
     """The largest font size at which the table fits ``height``; at the smallest, long values are cut."""
     value_w = _TABLE_W - _LABEL_W - 2 * _CELL_PAD_X
     label_w = _LABEL_W - 2 * _CELL_PAD_X
@@ -443,7 +440,7 @@ def _table_height(rows: list[_Row], size: float) -> float:
     return sum(max(len(row.label), len(row.value)) * line_h + 2 * _CELL_PAD_Y for row in rows)
 
 
-def _draw_table(page: _Page, rows: list[_Row], size: float) -> None:
+def _draw_table(page: Page, rows: list[_Row], size: float) -> None:
     doc = page.doc
     line_h = size * _PT * _LINE_SPACING
     baseline = line_h / 2 + size * _PT * _MIDDLE  # the middle of a glyph in the middle of its line
@@ -468,7 +465,7 @@ def _draw_table(page: _Page, rows: list[_Row], size: float) -> None:
     doc.rect(_TABLE_X, _TABLE_TOP, _TABLE_W, y - _TABLE_TOP, style="D")
 
 
-def _frame(page: _Page) -> None:
+def _frame(page: Page) -> None:
     doc = page.doc
     doc.set_draw_color(*_FRAME)
     doc.set_line_width(0.9)
@@ -477,7 +474,7 @@ def _frame(page: _Page) -> None:
     doc.rect(10.5, 10.5, _PAGE_W - 21, _PAGE_H - 21)
 
 
-def _header(page: _Page, sheet: Sheet) -> None:
+def _header(page: Page, sheet: Sheet) -> None:
     doc = page.doc
     doc.set_text_color(*_FRAME)
     page.centred("电子证照", _PAGE_W / 2, 22, 10, 60)
@@ -490,7 +487,7 @@ def _header(page: _Page, sheet: Sheet) -> None:
     page.centred(f"证照标识：{sheet.identifier}", _PAGE_W / 2, 45, 8.5, 170)
 
 
-def _band(page: _Page, sheet: Sheet) -> None:
+def _band(page: Page, sheet: Sheet) -> None:
     """QR code on the left, status and dates in the middle, the issuer under the seal on the right."""
     doc = page.doc
     top = _BAND_TOP
@@ -519,7 +516,7 @@ def _band(page: _Page, sheet: Sheet) -> None:
     _seal(page, cx, cy, sheet.issuer_name)
 
 
-def _seal(page: _Page, cx: float, cy: float, issuer: str) -> None:
+def _seal(page: Page, cx: float, cy: float, issuer: str) -> None:
     """A round red mark standing for the electronic seal: ring, the issuer along the arc, a star.
 
     Drawn from vector paths and multiplied onto the page, so the issuer and date under it show through
@@ -551,7 +548,7 @@ def _seal(page: _Page, cx: float, cy: float, issuer: str) -> None:
                 page.text(px - page.width(char, size) / 2, py + em * _MIDDLE, char, size)
 
 
-def _footer(page: _Page, sheet: Sheet) -> None:
+def _footer(page: Page, sheet: Sheet) -> None:
     doc = page.doc
     doc.set_draw_color(*_RULE)
     doc.set_line_width(0.2)
@@ -562,7 +559,7 @@ def _footer(page: _Page, sheet: Sheet) -> None:
     page.centred(f"核验地址：{sheet.verify_url}", _PAGE_W / 2, _FOOTER_RULE + 9.0, 7.5, 174)
 
 
-def _watermark(page: _Page, text: str) -> None:
+def _watermark(page: Page, text: str) -> None:
     cx, cy = _PAGE_W / 2, _PAGE_H / 2
     size = min(110.0, 160 / max(page.width(text, 1), 0.01))  # about 160 mm long, across the middle
     width = page.width(text, size)
@@ -571,7 +568,7 @@ def _watermark(page: _Page, text: str) -> None:
 
 
 @contextmanager
-def _document(sheet: Sheet) -> Iterator[_Page]:
+def _document(sheet: Sheet) -> Iterator[Page]:
     """An A4 page whose font ``cjk`` is cut from the CJK font for exactly this sheet's text."""
     with cjk_document(
         _page_text(sheet), title=f"{sheet.type_name} {sheet.identifier}", author=sheet.issuer_name
@@ -580,7 +577,7 @@ def _document(sheet: Sheet) -> Iterator[_Page]:
 
 
 @contextmanager
-def cjk_document(text: Iterable[str], *, title: str, author: str) -> Iterator[_Page]:
+def cjk_document(text: Iterable[str], *, title: str, author: str) -> Iterator[Page]:
     """An A4 document, its first page added, whose font ``cjk`` holds every character of ``text``.
 
     Whatever is drawn must be in ``text``: the font is cut for it. Automatic page breaks are off; a
@@ -607,7 +604,7 @@ def cjk_document(text: Iterable[str], *, title: str, author: str) -> Iterator[_P
         doc.set_font("cjk", size=10)
         doc.add_page()
         try:
-            yield _Page(doc, source)
+            yield Page(doc, source)
         finally:  # output() closes the font file; close it as well when drawing failed half-way
             for loaded in doc.fonts.values():
                 if isinstance(loaded, TTFFont):

@@ -40,10 +40,11 @@ from onething.web import admin as admin_pages
 from onething.web import cases as case_pages
 from onething.web import evaluations as evaluation_pages
 from onething.web import licenses as license_pages
-from onething.web import notices as notice_pages
+from onething.web import papers as paper_pages
 from onething.web import policies as policy_pages
 from onething.web import supervision as supervision_pages
 from onething.web import tasks as task_pages
+from onething.web import users as user_pages
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -85,7 +86,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(policies_api.router)
     app.include_router(supervision_api.router)
     app.include_router(account.router)
-    app.include_router(notice_pages.router)
+    app.include_router(paper_pages.router)
     app.include_router(task_pages.router)
     app.include_router(case_pages.router)
     app.include_router(license_pages.router)
@@ -93,6 +94,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(policy_pages.router)
     app.include_router(supervision_pages.router)
     app.include_router(admin_pages.router)
+    app.include_router(user_pages.router)
     app.include_router(pages.router)
     app.add_middleware(BodyLimit, limit_for=body_limits(settings))
     return app

@@ -10,12 +10,13 @@ import math
 import secrets
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from onething.cases import intake, messages, views, window
+from onething.cases import intake, messages, printing, views, window
 from onething.cases.api import FILE_HEADERS
 from onething.cases.schemas import (
     AcceptIn,
@@ -28,12 +29,15 @@ from onething.cases.schemas import (
     ShortfallIn,
 )
 from onething.cases.workflow import CASE_STATUS_NAMES, OUTCOME_NAMES
+from onething.catalog.service import active_catalog
+from onething.guide.service import guide_from
 from onething.identity.deps import PrincipalDep, current_principal, require_csrf
 from onething.identity.principal import Principal
 from onething.kit.errors import AppError, ValidationFailed
 from onething.kit.settings import get_settings
 from onething.kit.web import SessionDep
 from onething.web import licenses as license_pages
+from onething.web.pages import render_guide
 from onething.web.render import checked, login_redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(current_principal)])
@@ -60,6 +64,7 @@ def _case_page(
         token=secrets.token_urlsafe(12),
         status_names=CASE_STATUS_NAMES,
         outcome_names=OUTCOME_NAMES,
+        receipt_statuses=printing.RECEIPT_STATUSES,
     )
 
 
@@ -116,8 +121,23 @@ async def apply(code: str, request: Request, principal: PrincipalDep, session: S
         case = intake.create_draft(session, principal, body, str(form.get("token") or "") or None)
     except AppError as exc:
         session.rollback()
-        return render(request, "error.html", exc.status, status=exc.status, message=exc.message)
+        return _refused_application(request, session, code, answers, exc, form)
     return _back(case.number)
+
+
+def _refused_application(
+    request: Request, session: Session, code: str, answers: dict[str, Any], exc: AppError, form: Any
+) -> Response:
+    """Back to the guide the application came from, the message beside the field and what was typed
+    kept; an error page only when there is no guide to go back to."""
+    try:
+        catalog = active_catalog(session)
+        guide = guide_from(catalog, code, answers, None)
+    except AppError:
+        return render(request, "error.html", exc.status, status=exc.status, message=exc.message)
+    query = urlencode([(k, v) for k, vs in answers.items() for v in (vs if isinstance(vs, list) else [vs])])
+    typed = {"applicant_id_number": str(form.get("applicant_id_number") or "")}
+    return render_guide(request, catalog, guide, query, exc, typed)
 
 
 @router.get("/notices", response_class=HTMLResponse)
@@ -313,7 +333,7 @@ async def accept_with_shortfall(
     return _act(request, session, principal, number, str(form.get("csrf_token") or ""), act)
 
 
-def _notice(form: Any) -> CorrectionIn:
+def correction_from_form(form: Any) -> CorrectionIn:
     """The correction notice editor: a checkbox and a reason per field or material."""
     items = []
     for value in form.getlist("pick"):
@@ -334,7 +354,7 @@ async def request_correction(number: str, request: Request, principal: Principal
         principal,
         number,
         str(form.get("csrf_token") or ""),
-        lambda: window.request_correction(session, principal, number, _notice(form)),
+        lambda: window.request_correction(session, principal, number, correction_from_form(form)),
     )
 
 

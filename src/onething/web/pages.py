@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Mapping
 from itertools import groupby
 from typing import Any
 
@@ -12,6 +14,7 @@ from onething.catalog import browse
 from onething.catalog.model import Catalog, CompiledThing
 from onething.catalog.service import active_catalog
 from onething.guide.answers import applicable_questions, prune
+from onething.guide.model import Guide
 from onething.guide.prepared import prepared
 from onething.guide.service import guide_from
 from onething.guide.steps import guide_steps
@@ -150,8 +153,31 @@ def guide_page(code: str, request: Request, session: SessionDep) -> HTMLResponse
         guide = guide_from(catalog, code, answers, region)
     except ValidationFailed as exc:
         return _questionnaire(request, catalog, thing, answers, exc)
-    names = prepared(catalog).item_names
-    return _render(request, "guide.html", guide=guide, thing=thing.spec, item_names=names, query=str(request.url.query))
+    return render_guide(request, catalog, guide, str(request.url.query))
+
+
+def render_guide(
+    request: Request,
+    catalog: Catalog,
+    guide: Guide,
+    query: str,
+    error: AppError | None = None,
+    typed: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    """The one-time notice; with ``error`` and what was ``typed``, an application from it was refused
+    and the message sits beside the field it concerns."""
+    return _render(
+        request,
+        "guide.html",
+        error.status if error else 200,
+        guide=guide,
+        thing=catalog.things[guide.thing_code].spec,
+        item_names=prepared(catalog).item_names,
+        query=query,
+        apply_token=secrets.token_urlsafe(12),  # one application per page view, whatever is posted twice
+        error=error,
+        typed=typed or {},
+    )
 
 
 @router.get("/items/{code}", response_class=HTMLResponse)

@@ -23,7 +23,7 @@ from onething.identity.deps import PrincipalDep, current_principal, require_csrf
 from onething.identity.principal import Principal
 from onething.kit.errors import AppError, ValidationFailed
 from onething.kit.web import SessionDep
-from onething.web.cases import _notice
+from onething.web.cases import correction_from_form
 from onething.web.render import checked, login_redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(current_principal)])
@@ -41,8 +41,8 @@ TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 # Standard opinions (审批意见范本) by decision, then by the kind of task: an approval, or the check
-# that follows an approval under 告知承诺. Codes are unique within a decision, so a post needs only
-# the decision (its URL) and the code.
+# that follows an approval under 告知承诺. A post carries the decision (its URL) and the code; the
+# task's own kind picks the text (the same code may name different texts for the two kinds).
 OPINIONS: dict[str, dict[str, dict[str, str]]] = {
     "approve": {
         "approval": {
@@ -95,7 +95,7 @@ def _inbox_page(
     error: AppError | None = None,
     failed: int | None = None,
 ) -> HTMLResponse:
-    found = views.inbox(session, principal, state or None, None, INBOX_LIMIT)
+    found = views.inbox(session, principal, state or None, None, INBOX_LIMIT, urgent=True)
     counts = views.inbox_counts(session, principal)
     tasks = sorted(found.items, key=_urgency)  # stable: equal urgency stays oldest first
     shown = failed is not None and any(t.id == failed for t in tasks)
@@ -163,13 +163,14 @@ def _text(form: FormData, *names: str) -> str:
     return ""
 
 
-def _chosen_opinion(form: FormData, decision: str) -> str:
+def _chosen_opinion(form: FormData, decision: str, kind: Callable[[], str]) -> str:
     """The opinion typed in, else the text of the chosen standard opinion (how the template select
-    works without JavaScript); a code that is not a standard opinion for this decision is refused."""
+    works without JavaScript); a code that is not a standard opinion for this decision and this kind
+    of task is refused. ``kind`` is asked only when a template was chosen."""
     code = _text(form, "template")
     template = None
     if code:
-        template = next((texts[code] for texts in OPINIONS[decision].values() if code in texts), None)
+        template = OPINIONS[decision].get(kind(), {}).get(code)
         if template is None:
             raise ValidationFailed("请从列表中选择审批意见范本", field="template", code="unknown_template")
     return _text(form, "opinion") or template or ""
@@ -200,13 +201,22 @@ async def task_action(
     form = await request.form()
     # A claim from the inbox carries the tab it was made from, and goes back there.
     from_inbox = str(form["inbox"]) if "inbox" in form else None
+
+    def kind() -> str:
+        return views.task_detail(session, principal, task_id).kind
+
     actions: dict[str, Callable[[], Any]] = {
         "claim": lambda: department.claim(session, principal, task_id, ClaimIn()),
         "approve": lambda: department.approve(
-            session, principal, task_id, DecisionIn(opinion=_chosen_opinion(form, "approve") or "符合法定条件，准予")
+            session,
+            principal,
+            task_id,
+            DecisionIn(opinion=_chosen_opinion(form, "approve", kind) or "符合法定条件，准予"),
         ),
-        "reject": lambda: department.reject(session, principal, task_id, _refusal(_chosen_opinion(form, "reject"))),
-        "return": lambda: department.return_to_window(session, principal, task_id, _notice(form)),
+        "reject": lambda: department.reject(
+            session, principal, task_id, _refusal(_chosen_opinion(form, "reject", kind))
+        ),
+        "return": lambda: department.return_to_window(session, principal, task_id, correction_from_form(form)),
         "suspend": lambda: department.suspend(
             session,
             principal,
