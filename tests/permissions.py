@@ -166,4 +166,28 @@ ROWS: list[Row] = [
         body={"contacted": True, "note": "回访"},
         note="no such rectification, or none the subject may see",
     ),
+    # Holiday overrides drive every deadline: system administrators only.
+    Row("GET", "/api/v1/holidays", only("system_admin")),
+    Row(
+        "POST",
+        "/api/v1/holidays",
+        only("system_admin", status=201),
+        body={"date": "2026-03-11", "workday": False, "name": "权限矩阵测试"},
+    ),
+    Row("DELETE", "/api/v1/holidays/2026-03-12", {"system_admin": 404}, note="no override on that day"),
+    # The workbenches' pages, asked for by API clients (JSON errors, not a login page).
+    Row(
+        "GET", "/admin/catalog", only("catalog_admin", "system_admin", "supervisor"), anonymous=200
+    ),  # anonymous: sent to the login page
+    Row("GET", "/admin/holidays", only("system_admin"), anonymous=200),  # anonymous: sent to the login page
+    Row("GET", "/inbox", only("approver", "dept_head"), anonymous=200),  # anonymous: sent to the login page
+    Row("GET", "/notices", only(*LOGGED_IN), anonymous=200),  # anonymous: sent to the login page
+    Row(
+        "GET",
+        "/cases/0000000000000000/receipt.pdf",
+        {},
+        default=404,
+        anonymous=200,
+        note="no such case; anonymous: the login page",
+    ),
 ]

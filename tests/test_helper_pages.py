@@ -130,3 +130,10 @@ def test_a_reused_page_token_never_opens_another_person_s_case(client: TestClien
     assert other == 409 and "幂等键" in body
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(Case)) == before
+
+
+def test_signed_in_pages_are_never_cached_public_ones_may_be(client: TestClient) -> None:
+    assert "no-store" not in client.get("/things/newborn_birth").headers.get("cache-control", "")
+    _as(client, MOTHER)
+    for path in ("/cases", "/wallet", "/notices", "/things/newborn_birth"):
+        assert client.get(path).headers.get("cache-control") == "private, no-store", path

@@ -41,5 +41,8 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     context.setdefault("principal", getattr(request.state, "principal", ANONYMOUS))
     context.setdefault("csrf", lambda: csrf_token(request))
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    if context["principal"].authenticated:
+        # Signed-in pages show personal data: never kept by a shared counter PC's browser or a proxy.
+        response.headers["Cache-Control"] = "private, no-store"
     set_anon_cookie(request, response)
     return response
