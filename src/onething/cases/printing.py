@@ -20,7 +20,7 @@ from onething.kit import clock
 from onething.kit.errors import Conflict, Forbidden
 from onething.kit.masking import mask_id_number, mask_text
 from onething.kit.settings import get_settings
-from onething.models import Case, Hall, User, Window
+from onething.models import Case
 from onething.models.identity import WINDOW_KINDS
 
 # After acceptance: a case sent back for correction by a department was accepted all the same.
@@ -50,7 +50,7 @@ def _case(session: Session, principal: Principal, number: str) -> Case:
 
 
 def _applicant(session: Session, case: Case) -> notices.Applicant:
-    creator = session.get(User, case.created_by)
+    creator = repo.user(session, case.created_by)
     # Someone else's ID number on the creating account: an agent (an enterprise's, usually).
     agent = creator if creator and creator.id_number and creator.id_number != case.applicant_id_number else None
     return notices.Applicant(
@@ -67,10 +67,10 @@ def _org_name(session: Session, org_id: int | None) -> str:
 
 
 def _window(session: Session, case: Case) -> str | None:
-    window = session.get(Window, case.window_id) if case.window_id is not None else None
-    if window is None:
+    found = repo.window_and_hall(session, case.window_id)
+    if found is None:
         return None
-    hall = session.get(Hall, window.hall_id)
+    window, hall = found
     kind = WINDOW_KINDS.get(window.kind, "")
     return f"{hall.name + ' ' if hall else ''}{window.number} 号{kind or '窗口'}"
 

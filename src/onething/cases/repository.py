@@ -11,7 +11,19 @@ from sqlalchemy.orm import Session
 from onething.identity.principal import Principal
 from onething.identity.repository import in_scopes
 from onething.kit.db import insert_ignoring
-from onething.models import Case, CaseEvent, CaseMaterial, CaseSequence, Hall, Org, RoleGrant, Task, TaskEvent, User
+from onething.models import (
+    Case,
+    CaseEvent,
+    CaseMaterial,
+    CaseSequence,
+    Hall,
+    Org,
+    RoleGrant,
+    Task,
+    TaskEvent,
+    User,
+    Window,
+)
 
 CASE_READERS = ("window_clerk", "approver", "dept_head", "supervisor")
 TASK_READERS = ("approver", "dept_head")
@@ -196,6 +208,15 @@ def user_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
     if not wanted:
         return {}
     return dict(session.execute(select(User.id, User.name).where(User.id.in_(wanted))).all())
+
+
+def user(session: Session, user_id: int | None) -> User | None:
+    return session.get(User, user_id) if user_id is not None else None
+
+
+def window_and_hall(session: Session, window_id: int | None) -> tuple[Window, Hall | None] | None:
+    window = session.get(Window, window_id) if window_id is not None else None
+    return (window, session.get(Hall, window.hall_id)) if window is not None else None
 
 
 def hall_of_centre(session: Session, region_codes: Sequence[str]) -> tuple[Org, Hall] | None:

@@ -297,6 +297,15 @@ def inbox_counts(session: Session, principal: Principal) -> dict[str, int]:
     return repo.task_counts(session, principal)
 
 
+def task_kind(session: Session, principal: Principal, task_id: int) -> str:
+    """approval or verification, of a task the principal's department holds."""
+    principal.require(*repo.TASK_READERS)
+    task = repo.task_by_id(session, principal, task_id)
+    if task is None:
+        raise NotFound(f"没有您可办理的子件 {task_id}", field="id", code="task_not_found")
+    return task.kind
+
+
 def task_detail(session: Session, principal: Principal, task_id: int) -> TaskDetail:
     principal.require(*repo.TASK_READERS)
     task = repo.task_by_id(session, principal, task_id)

@@ -38,7 +38,7 @@ from onething.kit.settings import get_settings
 from onething.kit.web import SessionDep
 from onething.web import licenses as license_pages
 from onething.web.pages import render_guide
-from onething.web.render import checked, login_redirect, render
+from onething.web.render import form_post, login_redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(current_principal)])
 CsrfField = Annotated[str | None, Form(alias="csrf_token")]
@@ -77,15 +77,10 @@ def _act(
     action: Callable[[], Any],
     anchor: str = "",
 ) -> Response:
-    if not principal.authenticated:
-        return login_redirect(request)
-    try:
-        require_csrf(request, csrf)
-        checked(action)
-    except AppError as exc:
-        session.rollback()
+    def refused(exc: AppError) -> Response:
         return _case_page(request, session, principal, number, exc)
-    return _back(number, anchor)
+
+    return form_post(request, session, principal, csrf, action, done=f"/cases/{number}{anchor}", refused=refused)
 
 
 @router.get("/cases", response_class=HTMLResponse)

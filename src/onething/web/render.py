@@ -8,14 +8,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
-from onething.identity.deps import csrf_token, set_anon_cookie
-from onething.identity.principal import ANONYMOUS
+from onething.identity.deps import csrf_token, require_csrf, set_anon_cookie
+from onething.identity.principal import ANONYMOUS, Principal
 from onething.kit import clock
-from onething.kit.errors import ValidationFailed
+from onething.kit.errors import AppError, ValidationFailed
 
 T = TypeVar("T")
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -30,6 +31,29 @@ def checked(action: Callable[[], T]) -> T:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first.get("loc", ())) or None
         raise ValidationFailed(f"填写的内容不符合要求（{field or '表单'}）：长度或格式不对", field=field) from None
+
+
+def form_post(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    csrf: str | None,
+    action: Callable[[], Any],
+    *,
+    done: str,
+    refused: Callable[[AppError], Response],
+) -> Response:
+    """A page form's POST: logged in, CSRF checked, the action run (see ``checked``); then a redirect to
+    ``done``, or, when refused, the change rolled back and ``refused(error)`` shown."""
+    if not principal.authenticated:
+        return login_redirect(request)
+    try:
+        require_csrf(request, csrf)
+        checked(action)
+    except AppError as exc:
+        session.rollback()
+        return refused(exc)
+    return RedirectResponse(done, status_code=303)
 
 
 def login_redirect(request: Request) -> RedirectResponse:

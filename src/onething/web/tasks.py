@@ -203,7 +203,7 @@ async def task_action(
     from_inbox = str(form["inbox"]) if "inbox" in form else None
 
     def kind() -> str:
-        return views.task_detail(session, principal, task_id).kind
+        return views.task_kind(session, principal, task_id)
 
     actions: dict[str, Callable[[], Any]] = {
         "claim": lambda: department.claim(session, principal, task_id, ClaimIn()),

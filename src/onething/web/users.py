@@ -8,17 +8,17 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from onething.identity import service
-from onething.identity.deps import PrincipalDep, current_principal, require_csrf
+from onething.identity.deps import PrincipalDep, current_principal
 from onething.identity.principal import ROLE_NAMES, Principal
 from onething.identity.schemas import RoleIn, UserPatch
 from onething.kit.errors import AppError
 from onething.kit.web import SessionDep
 from onething.web.cases import CsrfField
-from onething.web.render import checked, login_redirect, render
+from onething.web.render import form_post, login_redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(current_principal)])
 
@@ -34,15 +34,10 @@ def _page(
 def _act(
     request: Request, session: Session, principal: Principal, user_id: int, csrf: str | None, action: Callable[[], Any]
 ) -> Response:
-    if not principal.authenticated:
-        return login_redirect(request)
-    try:
-        require_csrf(request, csrf)
-        checked(action)
-    except AppError as exc:
-        session.rollback()
+    def refused(exc: AppError) -> Response:
         return _page(request, session, principal, user_id, exc)
-    return RedirectResponse(f"/admin/users/{user_id}", status_code=303)
+
+    return form_post(request, session, principal, csrf, action, done=f"/admin/users/{user_id}", refused=refused)
 
 
 @router.get("/admin/users/{user_id}", response_class=HTMLResponse)
