@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # The throwaway cluster lives under /tmp: the postgres user may not be able to reach the checkout.
 PGDIR = $$(mktemp -d /tmp/onething-pg.XXXXXX)
 
-.PHONY: run test lint fmt bench setup system browser screenshots clean
+.PHONY: run test test-dates lint fmt bench setup system browser screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -39,11 +39,31 @@ fmt: $(STAMP)
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-# Lint, then the whole suite on SQLite and on a throwaway PostgreSQL cluster.
+# Lint, then the whole suite on SQLite and on a throwaway PostgreSQL cluster, then the dated tests
+# again with the system clock moved.
 test: $(STAMP) system browser lint
 	dir=$(PGDIR) && trap 'bash scripts/pg-cluster.sh stop '"$$dir" EXIT && \
 	  port=$$(bash scripts/pg-cluster.sh start "$$dir") && \
 	  ONETHING_TEST_PG_PORT=$$port ONETHING_REQUIRE_PG=1 ONETHING_REQUIRE_BROWSER=1 $(BIN)/pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-dates
+
+# The suite must pass on any date: every test that touches dates, deadlines, ratings, statistics,
+# tokens or validity runs again (on SQLite) with Debian's faketime moving the whole process's clock
+# a year and a half ahead and a year back. Tests pin the days they mean through kit.clock.
+DATE_SHIFTS ?= +540d -400d
+DATE_TESTS ?= tests/test_clock.py tests/test_calendar.py tests/test_auth.py tests/test_case_engines.py \
+  tests/test_case_journey.py tests/test_case_refusals.py tests/test_case_pages.py tests/test_task_pages.py \
+  tests/test_evaluations.py tests/test_evaluation_pages.py tests/test_demo_evaluations.py \
+  tests/test_outbox_and_lapse.py tests/test_supervision.py tests/test_policies.py tests/test_licenses.py \
+  tests/test_license_identifier.py tests/test_license_render.py tests/test_notice_pdfs.py tests/test_generate.py \
+  tests/test_validators.py tests/test_validators_props.py tests/test_admin_pages.py tests/test_export.py \
+  tests/test_one_form.py tests/test_policy_pages_words.py tests/test_policy_engine.py tests/test_progress.py \
+  tests/test_misc_pages.py tests/test_license_pages.py tests/test_material_subjects.py
+test-dates: $(STAMP) system
+	for shift in $(DATE_SHIFTS); do \
+	  echo "== the dated tests with the clock moved $$shift"; \
+	  FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "$$shift" $(BIN)/pytest -q -k "not postgresql" $(DATE_TESTS) || exit 1; \
+	done
 
 # Refresh the README's screenshots: the browser journeys, saving into docs/screenshots.
 screenshots: $(STAMP) browser

@@ -3,11 +3,13 @@
 #   postgresql: the test suite runs on PostgreSQL as well as SQLite.
 #   fonts-wqy-zenhei: the Chinese TrueType font embedded in license PDFs (onething.licenses.render);
 #   skipped when ONETHING_CJK_FONT names a font file that exists.
+#   faketime: the dated tests run again with the clock moved (make test-dates).
 set -euo pipefail
 
 need=()
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 if ! command -v pg_ctl >/dev/null 2>&1 && [ -z "$(pg_bin)" ]; then need+=(postgresql); fi
+command -v faketime >/dev/null 2>&1 || need+=(faketime)
 [ -f "${ONETHING_CJK_FONT:-/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc}" ] || need+=(fonts-wqy-zenhei)
 for extra in "$@"; do
   case "$extra" in

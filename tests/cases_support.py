@@ -28,10 +28,12 @@ APPROVERS = {
 }
 
 
-def pin(monkeypatch: pytest.MonkeyPatch, day: dt.date) -> None:
-    """The server's "today" (the test client serves requests in another thread, so a context
-    variable would not reach it)."""
-    monkeypatch.setattr(clock, "today", lambda: day)
+def pin(monkeypatch: pytest.MonkeyPatch, day: dt.date, at: dt.time = dt.time(10)) -> None:
+    """Move the whole process's clock to ``day`` at ``at`` local time, time running on from there:
+    "today" and every timestamp agree (the test client serves requests in another thread, so a
+    context variable would not reach it). Undone when the test ends."""
+    moment = dt.datetime.combine(day, at, clock.zone())
+    monkeypatch.setattr(clock, "_shift", clock.shift_to(moment))
 
 
 def snapshot(db: Session) -> dict[str, Any]:

@@ -7,7 +7,9 @@ run. Each test runs inside a transaction that is rolled back, so tests never see
 
 from __future__ import annotations
 
+import itertools
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -60,11 +62,25 @@ def mini_catalog() -> Catalog:
     return _compiled(MINI)
 
 
+# How to make a database of one's own from the pristine copy of each shared engine (see ``fresh_engine``).
+_FRESH: dict[int, Callable[[Path], Engine]] = {}
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}")
+        folder = tmp_path_factory.mktemp("db")
+        eng = make_engine(f"sqlite:///{folder / 'test.db'}")
         prepare(eng)
+        eng.dispose()
+        pristine = folder / "pristine.db"
+        shutil.copyfile(folder / "test.db", pristine)
+
+        def fresh_sqlite(where: Path) -> Engine:
+            shutil.copyfile(pristine, where / "own.db")
+            return make_engine(f"sqlite:///{where / 'own.db'}")
+
+        _FRESH[id(eng)] = fresh_sqlite
         yield eng
         eng.dispose()
         return
@@ -74,11 +90,50 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         pytest.skip("PostgreSQL not configured: run `make test`, or set ONETHING_TEST_PG_PORT")
     server = request.getfixturevalue("pg_server")
     dbname = f"onething_test_{os.getpid()}"
+    admin = f"postgresql+psycopg://{server.user}@{server.host}:{server.port}/postgres"
+    template = f"{dbname}_pristine"
     with DatabaseJanitor(user=server.user, host=server.host, port=server.port, dbname=dbname):
         eng = make_engine(f"postgresql+psycopg://{server.user}@{server.host}:{server.port}/{dbname}")
         prepare(eng)
+        eng.dispose()
+        _create_database(admin, template, template=dbname)
+        made = itertools.count()
+
+        def fresh_pg(_where: Path) -> Engine:
+            name = f"{dbname}_own_{next(made)}"
+            _create_database(admin, name, template=template)
+            return make_engine(f"postgresql+psycopg://{server.user}@{server.host}:{server.port}/{name}")
+
+        _FRESH[id(eng)] = fresh_pg
         yield eng
         eng.dispose()
+        _drop_databases(admin, f"{dbname}_%")
+
+
+def _create_database(admin: str, name: str, template: str) -> None:
+    eng = make_engine(admin)
+    with eng.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    eng.dispose()
+
+
+def _drop_databases(admin: str, like: str) -> None:
+    eng = make_engine(admin)
+    with eng.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        names = conn.exec_driver_sql("SELECT datname FROM pg_database WHERE datname LIKE %s", (like,)).scalars()
+        for name in list(names):
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    eng.dispose()
+
+
+@pytest.fixture
+def fresh_engine(engine: Engine, tmp_path: Path) -> Iterator[Engine]:
+    """A database of the test's own, as prepared and untouched by other tests: for tests whose code
+    commits (concurrency, jobs in several processes). Committed rows in the shared database would
+    leak into later tests — a job's watermark from today hides a later test's ratings dated in the past."""
+    eng = _FRESH[id(engine)](tmp_path)
+    yield eng
+    eng.dispose()
 
 
 @pytest.fixture

@@ -182,6 +182,25 @@ ROWS: list[Row] = [
     Row("GET", "/admin/holidays", only("system_admin"), anonymous=200),  # anonymous: sent to the login page
     Row("GET", "/inbox", only("approver", "dept_head"), anonymous=200),  # anonymous: sent to the login page
     Row("GET", "/notices", only(*LOGGED_IN), anonymous=200),  # anonymous: sent to the login page
+    Row("GET", "/notices/unread", only(*SUBJECTS)),  # the unread mark: empty for anyone without messages
+    Row("GET", "/workbench?q=0000", only("window_clerk"), anonymous=200),  # anonymous: the login page
+    Row(
+        "GET",
+        "/cases/0000000000000000/submitted",
+        {},
+        default=404,
+        anonymous=200,
+        note="提交成功 of no such case; anonymous: the login page",
+    ),
+    Row(
+        "POST",
+        "/cases/0000000000000000/withdraw",
+        {},
+        default=404,
+        anonymous=200,
+        note="withdrawing no such case; anonymous: the login page",
+    ),
+    Row("GET", "/verify", only(*SUBJECTS), anonymous=200),  # the public e-license check: anyone, no login
     Row(
         "GET",
         "/cases/0000000000000000/receipt.pdf",
@@ -190,4 +209,31 @@ ROWS: list[Row] = [
         anonymous=200,
         note="no such case; anonymous: the login page",
     ),
+]
+
+# 办件进度查询 and 样表 (issue 17): public, the same for every subject. A number that is no case is the one
+# neutral 未查到 whoever asks (logged in or not); garbage is 422 before anything is read.
+ROWS += [
+    Row("GET", "/progress", only(*SUBJECTS), anonymous=200),
+    Row(
+        "POST",
+        "/api/v1/progress",
+        {},
+        default=404,
+        anonymous=404,
+        body={"number": "43010420200101999999", "code": "000000"},
+        note="no such case: 未查到, the same answer as a wrong code",
+    ),
+    Row(
+        "POST",
+        "/api/v1/progress",
+        {},
+        default=422,
+        anonymous=422,
+        body={"number": "4301", "code": "000000"},
+        note="not a case number",
+    ),
+    Row("GET", "/samples/power_of_attorney.pdf", only(*SUBJECTS), anonymous=200),
+    Row("GET", "/samples/commitment_letter.pdf?filled=1", only(*SUBJECTS), anonymous=200),
+    Row("GET", "/samples/id_card.pdf", {}, default=404, anonymous=404, note="in the catalog, but not a letter"),
 ]

@@ -255,11 +255,38 @@ def test_forged_cookie_is_ignored(client: TestClient) -> None:
     assert client.get("/api/v1/me").status_code == 401
 
 
-def test_login_page_errors_do_not_echo_id_numbers(client: TestClient) -> None:
+def test_a_wrong_password_keeps_the_id_number_typed_but_never_says_it(client: TestClient) -> None:
     token = _csrf(client.get("/login").text)
     r = client.post("/login", data={"login": CITIZEN, "password": "Wrong@2026", "csrf_token": token})
-    assert r.status_code == 401
-    assert CITIZEN not in r.text and "账号或密码不正确" in r.text
+    assert r.status_code == 401 and "账号或密码不正确" in r.text
+    # Back in the field it was typed into (one retype of the password, not of 18 digits), nowhere else,
+    # and the page is never kept by a shared computer's browser.
+    assert f'value="{CITIZEN}"' in r.text and r.text.count(CITIZEN) == 1
+    assert r.headers["cache-control"] == "private, no-store"
+
+
+@pytest.mark.parametrize(
+    ("login", "lands"),
+    [
+        (CITIZEN, "/cases"),
+        ("cs_clerk", "/workbench"),
+        ("cs_approver", "/inbox"),
+        ("cs_head", "/inbox"),
+        ("cs_supervisor", "/supervision"),
+        ("cs_catalog", "/admin/catalog"),
+        ("cs_admin", "/admin/catalog"),
+    ],
+)
+def test_each_role_lands_on_its_work(client: TestClient, login: str, lands: str) -> None:
+    token = _csrf(client.get("/login").text)
+    data = {"login": login, "password": DEMO_PASSWORD, "csrf_token": token}
+    r = client.post("/login", data=data, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == lands
+    assert client.get(lands).status_code == 200
+    client.cookies.clear()
+    token = _csrf(client.get("/login").text)
+    r = client.post("/login", data={**data, "csrf_token": token, "next": "/policies"}, follow_redirects=False)
+    assert r.headers["location"] == "/policies"  # a page to go back to wins
 
 
 def test_open_redirect_is_not_followed(client: TestClient) -> None:
@@ -269,4 +296,4 @@ def test_open_redirect_is_not_followed(client: TestClient) -> None:
         data={"login": "cs_admin", "password": DEMO_PASSWORD, "csrf_token": token, "next": "//evil.example/"},
         follow_redirects=False,
     )
-    assert r.headers["location"] == "/me"
+    assert r.headers["location"] == "/admin/catalog"  # their own landing, never the other site

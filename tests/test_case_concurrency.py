@@ -68,37 +68,37 @@ def _as(engine: Engine, login: str, act: Callable[[Any, Any], Any]) -> Callable[
     return action
 
 
-def test_two_claims_on_one_task_give_one_assignee(engine: Engine) -> None:
-    people = _people(engine)
-    _, tasks = _accepted(engine, people)
+def test_two_claims_on_one_task_give_one_assignee(fresh_engine: Engine) -> None:
+    people = _people(fresh_engine)
+    _, tasks = _accepted(fresh_engine, people)
     food = tasks["food_business_permit"]
     outcomes = _together(
-        _as(engine, "ht_market", lambda s, p: department.claim(s, p, food, ClaimIn())),
-        _as(engine, "ht_market_head", lambda s, p: department.claim(s, p, food, ClaimIn())),
+        _as(fresh_engine, "ht_market", lambda s, p: department.claim(s, p, food, ClaimIn())),
+        _as(fresh_engine, "ht_market_head", lambda s, p: department.claim(s, p, food, ClaimIn())),
     )
     wins = [o for o in outcomes if o == "claimed"]
     losses = [o for o in outcomes if isinstance(o, AppError)]
     assert len(wins) == 1 and len(losses) == 1, outcomes
     assert losses[0].status == 409 and "办理中" in losses[0].message
-    with session_scope(engine) as session:
+    with session_scope(fresh_engine) as session:
         claims = session.scalar(
             select(func.count()).select_from(TaskEvent).where(TaskEvent.task_id == food, TaskEvent.action == "claim")
         )
         assert claims == 1
 
 
-def test_two_decisions_on_one_task_give_one_decision(engine: Engine) -> None:
-    people = _people(engine)
-    _, tasks = _accepted(engine, people)
+def test_two_decisions_on_one_task_give_one_decision(fresh_engine: Engine) -> None:
+    people = _people(fresh_engine)
+    _, tasks = _accepted(fresh_engine, people)
     food = tasks["food_business_permit"]
-    _as(engine, "ht_market", lambda s, p: department.claim(s, p, food, ClaimIn()))()
+    _as(fresh_engine, "ht_market", lambda s, p: department.claim(s, p, food, ClaimIn()))()
     outcomes = _together(
-        _as(engine, "ht_market", lambda s, p: department.approve(s, p, food, DecisionIn(opinion="准予许可"))),
-        _as(engine, "ht_market_head", lambda s, p: department.reject(s, p, food, DecisionIn(opinion="不予许可"))),
+        _as(fresh_engine, "ht_market", lambda s, p: department.approve(s, p, food, DecisionIn(opinion="准予许可"))),
+        _as(fresh_engine, "ht_market_head", lambda s, p: department.reject(s, p, food, DecisionIn(opinion="不予许可"))),
     )
     refused = [o for o in outcomes if isinstance(o, AppError)]
     assert len(refused) == 1 and refused[0].status == 409, outcomes
-    with session_scope(engine) as session:
+    with session_scope(fresh_engine) as session:
         decided = session.scalars(
             select(TaskEvent.action).where(TaskEvent.task_id == food, TaskEvent.action.in_(["approve", "reject"]))
         ).all()
@@ -124,21 +124,21 @@ ACCOUNTS = {
 }
 
 
-def test_last_two_parallel_approvals_conclude_the_case_once(engine: Engine) -> None:
+def test_last_two_parallel_approvals_conclude_the_case_once(fresh_engine: Engine) -> None:
     """Without the case lock each would see the other still open and neither would conclude."""
-    people = _people(engine)
-    number, tasks = _accepted(engine, people)
+    people = _people(fresh_engine)
+    number, tasks = _accepted(fresh_engine, people)
     for item, login in ACCOUNTS.items():
-        _as(engine, login, _claim(tasks[item]))()
+        _as(fresh_engine, login, _claim(tasks[item]))()
     *first, a, b = ACCOUNTS
     for item in first:
-        _as(engine, ACCOUNTS[item], _approve(tasks[item]))()
+        _as(fresh_engine, ACCOUNTS[item], _approve(tasks[item]))()
     outcomes = _together(
-        _as(engine, ACCOUNTS[a], lambda s, p: department.approve(s, p, tasks[a], DecisionIn(opinion="准予"))),
-        _as(engine, ACCOUNTS[b], lambda s, p: department.approve(s, p, tasks[b], DecisionIn(opinion="准予"))),
+        _as(fresh_engine, ACCOUNTS[a], lambda s, p: department.approve(s, p, tasks[a], DecisionIn(opinion="准予"))),
+        _as(fresh_engine, ACCOUNTS[b], lambda s, p: department.approve(s, p, tasks[b], DecisionIn(opinion="准予"))),
     )
     assert outcomes == ["approved", "approved"], outcomes
-    with session_scope(engine) as session:
+    with session_scope(fresh_engine) as session:
         case = session.scalar(select(Case).where(Case.number == number))
         assert case is not None
         assert case.status == "concluded" and case.outcome == "approved"
@@ -150,12 +150,12 @@ def test_last_two_parallel_approvals_conclude_the_case_once(engine: Engine) -> N
         assert concluded == 1
 
 
-def test_concurrent_drafts_get_distinct_consecutive_numbers(engine: Engine) -> None:
-    people = _people(engine)
+def test_concurrent_drafts_get_distinct_consecutive_numbers(fresh_engine: Engine) -> None:
+    people = _people(fresh_engine)
 
     def create(seed: int) -> Callable[[], Any]:
         def action() -> str:
-            with session_scope(engine) as session:
+            with session_scope(fresh_engine) as session:
                 return new_restaurant_case(session, people, random.Random(seed), seed, skip=EVERY_MATERIAL)
 
         return action

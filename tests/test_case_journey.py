@@ -19,8 +19,8 @@ ACCEPTED_ON = dt.date(2026, 9, 29)  # a Tuesday; 1–7 October is the National D
 
 
 def test_restaurant_journey(client: TestClient, login: Any, db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
-    agent, clerk = login(AGENT), login("ht_clerk")
     pin(monkeypatch, dt.date(2026, 9, 28))
+    agent, clerk = login(AGENT), login("ht_clerk")  # signed in on the day: a session lasts a day
     detail = ready_draft(client, agent, skip=TOLERABLE)
     number = detail["number"]
     assert number.startswith("43020220260928") and len(number) == 20
@@ -65,6 +65,7 @@ def test_restaurant_journey(client: TestClient, login: Any, db: Session, monkeyp
     refused = client.post(f"/api/v1/cases/{number}/accept", headers=clerk)
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "materials_missing"
     pin(monkeypatch, ACCEPTED_ON)
+    clerk = login("ht_clerk")
     shortfall = {"materials": list(TOLERABLE), "due_days": 5, "commitment": "本企业承诺在 5 个工作日内补齐容缺材料"}
     case = ok(client.post(f"/api/v1/cases/{number}/accept-with-shortfall", json=shortfall, headers=clerk))
     assert case["status"] == "accepted"
@@ -104,6 +105,7 @@ def test_restaurant_journey(client: TestClient, login: Any, db: Session, monkeyp
             )
         )
 
+    agent, clerk = login(AGENT), login("ht_clerk")  # days later: signed in again
     case = ok(client.get(f"/api/v1/cases/{number}", headers=agent))
     assert case["status"] == "concluded" and case["outcome"] == "approved"
     assert case["deadline"] == "2026-10-23"

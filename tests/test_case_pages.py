@@ -77,7 +77,16 @@ def test_restaurant_through_the_pages(client: TestClient) -> None:
     values = fill_missing(api, random.Random(3))
     form = {k: ("true" if v is True else "false" if v is False else v) for k, v in values.items()}
     page = _post(client, f"/cases/{number}/form", form, f"/cases/{number}")
-    assert "还有" in page  # materials still to upload
+    assert "已保存" in page and "还有" not in page  # what blocks submission shows once they try
+    token = re.search(r'name="token" value="([^"]+)"', page)
+    assert token is not None
+    early = client.post(
+        f"/cases/{number}/submit", data={"token": token.group(1), "csrf_token": _csrf(page)}, follow_redirects=True
+    )
+    assert early.status_code == 422 and "还有" in early.text  # materials still to upload, each linked
+    linked = re.findall(r'<li><a href="#(m_[a-z0-9_]+)">请上传「', early.text)
+    assert linked and all(f'id="{target}"' in early.text for target in linked)
+    assert len(linked) == len(re.findall(r'class="error" id="e_m_', early.text))  # and beside each material
     for n, m in enumerate(api["needed_materials"]):
         if m["exempt"] != "bundle" and m["code"] not in TOLERABLE:
             _upload(client, number, m["code"], n)
@@ -85,7 +94,8 @@ def test_restaurant_through_the_pages(client: TestClient) -> None:
     token = re.search(r'name="token" value="([^"]+)"', page)
     assert token is not None
     page = _post(client, f"/cases/{number}/submit", {"token": token.group(1)}, f"/cases/{number}")
-    assert "待受理" in page
+    assert "提交成功" in page and number in page
+    assert "待受理" in client.get(f"/cases/{number}").text
 
     # The clerk's workbench, and one correction notice.
     _as(client, "ht_clerk")
@@ -107,7 +117,7 @@ def test_restaurant_through_the_pages(client: TestClient) -> None:
     page = client.get(f"/cases/{number}").text
     token = re.search(r'name="token" value="([^"]+)"', page)
     assert token is not None
-    assert "待受理" in _post(client, f"/cases/{number}/submit", {"token": token.group(1)}, f"/cases/{number}")
+    assert "提交成功" in _post(client, f"/cases/{number}/submit", {"token": token.group(1)}, f"/cases/{number}")
 
     _as(client, "ht_clerk")
     page = _post(
@@ -130,7 +140,7 @@ def test_restaurant_through_the_pages(client: TestClient) -> None:
                 client, f"{task}/suspend", {"kind": "site_inspection", "reason": "现场勘验"}, task
             )
             _post(client, f"{task}/resume", {"opinion": "勘验合格"}, task)
-        page = _post(client, f"{task}/approve", {"opinion": "经审查，符合法定条件，准予许可。"}, task)
+        page = _post(client, f"{task}/approve", {"opinion": "经审查，符合法定条件，准予许可。", "confirmed": "1"}, task)
         assert "准予" in page
 
     _as(client, AGENT)

@@ -170,11 +170,25 @@ def test_negative_values_are_clamped_but_labelled() -> None:
     assert "-3" in texts(root)
 
 
-def test_all_zero_values_use_a_zero_to_one_axis() -> None:
-    root = parse(bar_chart("t", ["a", "b"], [0, 0]))
-    assert [float(h.get("height", "nan")) for h in of_class(root, "rect", "bar")] == [0, 0]
-    ticks = [e.text for e in of_class(root, "text", "tick")]
-    assert ticks[0] == "0" and ticks[-1] == "1"
+def test_all_zero_or_missing_values_say_so_instead_of_flat_bars() -> None:
+    """A period with nothing in it is words, not a row of bars sitting flat on the axis."""
+    for svg in (
+        bar_chart("实际评价率", ["a", "b"], [0, 0], empty="本期暂无数据"),
+        bar_chart("实际评价率", ["a", "b"], [None, 0], empty="本期暂无数据"),
+        bar_chart("实际评价率", ["a"], [0], reference=10, empty="本期暂无数据"),
+        hbar_chart("实际评价率", ["a", "b"], [0, 0], empty="本期暂无数据"),
+        stacked_bar("实际评价率", ["a"], {"x": [0], "y": [0]}, empty="本期暂无数据"),
+        line_chart("实际评价率", ["1月", "2月"], {"申请": [None, None]}, empty="本期暂无数据"),
+    ):
+        root = parse(svg)
+        assert "本期暂无数据" in texts(root)
+        assert title_and_desc(root) == ("实际评价率", "实际评价率：本期暂无数据。")
+        assert list(root.iter(f"{NS}rect")) == []
+    # One value above zero is something to show: the zero beside it is drawn (and labelled) too.
+    root = parse(bar_chart("t", ["a", "b"], [0, 2]))
+    assert [float(h.get("height", "nan")) == 0 for h in of_class(root, "rect", "bar")] == [True, False]
+    # A line at zero is a value, and visible.
+    assert of_class(parse(line_chart("t", ["1月", "2月"], {"申请": [0, 0]})), "polyline", "series")
 
 
 def test_ids_are_unique_across_charts() -> None:

@@ -30,20 +30,20 @@ def _attempt(engine: Engine, login: str) -> int:
     return 200
 
 
-def test_parallel_guesses_cannot_outrun_the_lock(engine: Engine) -> None:
+def test_parallel_guesses_cannot_outrun_the_lock(fresh_engine: Engine) -> None:
     login = f"race_{uuid.uuid4().hex[:8]}"
     try:
         with ThreadPoolExecutor(max_workers=8) as pool:
-            statuses = list(pool.map(lambda _: _attempt(engine, login), range(16)))
+            statuses = list(pool.map(lambda _: _attempt(fresh_engine, login), range(16)))
         assert statuses.count(401) == 5, statuses
         assert statuses.count(429) == 11, statuses
     finally:
-        with session_scope(engine) as session:
+        with session_scope(fresh_engine) as session:
             session.execute(delete(LoginFailure).where(LoginFailure.ip == "10.9.8.7"))
 
 
-def test_parallel_session_touches_all_succeed(engine: Engine) -> None:
-    with session_scope(engine) as session:
+def test_parallel_session_touches_all_succeed(fresh_engine: Engine) -> None:
+    with session_scope(fresh_engine) as session:
         user = repo.user_by_login(session, "zz_clerk")
         assert user is not None
         tokens = [auth.open_session(session, user, auth.API, "10.9.8.6").token for _ in range(12)]
@@ -54,15 +54,15 @@ def test_parallel_session_touches_all_succeed(engine: Engine) -> None:
         )
 
     def resolve(token: str) -> bool:
-        with session_scope(engine) as session:
+        with session_scope(fresh_engine) as session:
             return auth.resolve(session, token, auth.API, "10.9.8.6") is not None
 
     try:
         with ThreadPoolExecutor(max_workers=6) as pool:
             assert all(pool.map(resolve, tokens * 2))
-        with session_scope(engine) as session:
+        with session_scope(fresh_engine) as session:
             seen = session.scalars(select(AuthSession.last_seen_at).where(AuthSession.ip == "10.9.8.6")).all()
         assert all(utcnow() - s < dt.timedelta(minutes=1) for s in seen)
     finally:
-        with session_scope(engine) as session:
+        with session_scope(fresh_engine) as session:
             session.execute(delete(AuthSession).where(AuthSession.ip == "10.9.8.6"))

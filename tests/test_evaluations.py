@@ -47,10 +47,12 @@ def test_one_rating_per_occasion_by_the_applicant_within_the_window(
     _refused(client.post(url, json={"level": 2, "scores": GOOD_ONLINE}, headers=agent), 422, "reason_required")
     closes = dt.date.fromisoformat(occasions[0]["closes_on"])
     pin(monkeypatch, closes + dt.timedelta(days=1))
+    agent = login(AGENT)  # days later: yesterday's token has expired, the person signs in again
     _refused(client.post(url, json=good, headers=agent), 409, "rating_closed")
     assert snapshot(db) == before
 
     pin(monkeypatch, closes)  # the last day still counts
+    agent = login(AGENT)
     rated = ok(client.post(url, json=good, headers=agent), 201)
     assert rated["state"] == "rated" and rated["level_name"] == "非常满意" and rated["rating_channel"] == "mobile"
     assert rated["rectification"] is None  # a good review opens no loop

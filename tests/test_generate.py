@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from onething.kit import clock
 from onething.kit import validators as v
 from onething.sharing.generate import (
     ENTERPRISE_COLUMNS,
@@ -169,7 +170,7 @@ def test_defaults_use_today() -> None:
     (row,) = people(REGIONS, 1)
     assert v.id_number(row[0]) == row[0]
     (ent,) = enterprises(REGIONS, 1)
-    assert ent[9] <= dt.date.today()
+    assert ent[9] <= clock.today()
 
 
 def test_bad_arguments() -> None:

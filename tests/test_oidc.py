@@ -77,7 +77,7 @@ def test_first_login_creates_the_citizen_and_opens_a_session(client: TestClient,
     assert "使用湖南省统一身份认证登录" in client.get("/login").text
     state = _start(client)
     r = client.get(f"/login/oidc/callback?code=good-code&state={state}", follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/me"
+    assert r.status_code == 303 and r.headers["location"] == "/cases"  # a citizen lands on 我的办件
     assert "钱多多" in client.get("/me").text
     user = db.scalars(select(User).where(User.id_number == NEW_CITIZEN)).one()
     assert user.kind == "citizen" and user.password_hash is None

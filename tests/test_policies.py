@@ -157,11 +157,21 @@ def test_department_reviews_confirms_and_pays(run: PolicyRun, client: TestClient
     assert [(p["policy"], p["status"], p["amount"]) for p in seen["payments"]] == [(REFUND, "paid", "2520.00")]
 
 
-def test_enterprise_sees_why_and_why_not(run: PolicyRun, client: TestClient, login: Any) -> None:
+def test_enterprise_sees_why_and_why_not(
+    run: PolicyRun, client: TestClient, login: Any, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pin(monkeypatch, DAY)
     seen = ok(client.get(f"/api/v1/enterprises/{CREDIT_CODE}/policies", headers=login(AGENT)))
     assert seen["run"]["id"] == run.id
     by_code = {p["policy"]: p for p in seen["policies"]}
-    assert set(by_code) == set(run.versions)
+    # Only the policies of the restaurant's area (湖南省, 株洲市, 荷塘区): a 长沙 or 岳阳 policy is not its own.
+    regions = dict(db.execute(select(Policy.code, Policy.region_code)).all())
+    ours = {c for c in run.versions if regions[c] in ("430000", "430200", "430202")}
+    assert ours and set(by_code) == ours and len(ours) < len(run.versions)
+    assert all(p["standing"] == "active" for p in seen["policies"])  # as of DAY every one of them is in effect
+    for policy in seen["policies"]:
+        for c in policy["conditions"]:
+            assert c["words"] and c["rule"] not in c["words"] and not any(n in c["words"] for n in c["values"])
     outcomes = {p["outcome"] for p in seen["policies"]}
     assert outcomes == {"true", "false", "unknown"}
     refund = by_code[REFUND]
@@ -255,15 +265,20 @@ def test_run_through_the_api_reports_progress(client: TestClient, login: Any, db
     assert done["status"] == "done" and done["progress"] == 100  # the test client runs background work before returning
 
 
-def test_pages(run: PolicyRun, client: TestClient, login: Any) -> None:
+def test_pages(run: PolicyRun, client: TestClient, login: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    pin(monkeypatch, DAY)
     library = client.get("/policies")
     assert library.status_code == 200 and "失业保险稳岗返还" in library.text
     page = client.get(f"/policies/{REFUND}")
-    assert page.status_code == 200 and "享受条件" in page.text and "p.sme_ratio" in page.text
+    assert page.status_code == 200 and "享受条件" in page.text and "上年度裁员率不高于 5.5%" in page.text
+    assert "p.sme_ratio" not in page.text and "layoff_rate" not in page.text  # rules are for policy staff
+    staff = client.get(f"/policies/{REFUND}", headers=login("hn_hr_head"))
+    assert "p.sme_ratio" in staff.text and "第 1 版" in staff.text  # who reviews the policy sees both
     mine = client.get("/my/policies", headers=login(AGENT))
     assert mine.status_code == 200
-    for words in ("可享受", "不符合", "无法判断", "失业保险稳岗返还", "layoff_rate"):
+    for words in ("可享受", "不符合", "无法判断", "失业保险稳岗返还", "上年度裁员率 0%"):
         assert words in mine.text, words
+    assert "layoff_rate" not in mine.text and "!dishonest" not in html_lib.unescape(mine.text)
     listing = client.get(f"/policy-runs/{run.id}/lists/{REFUND}", headers=login("hn_hr_head"))
     assert listing.status_code == 200 and "确认名单" in listing.text
     assert client.get(f"/policy-runs/{run.id}/lists/{REFUND}", headers=login("ht_market")).status_code == 403

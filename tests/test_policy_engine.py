@@ -10,12 +10,13 @@ from typing import Any
 import polars as pl
 import pytest
 
+from onething.policies import words
 from onething.policies.bulk import amount_column, evaluate, flag_column
-from onething.policies.engine import Outcome, Policy, Verdict, check, context_for, typed_attributes
+from onething.policies.engine import Outcome, Policy, Standing, Verdict, check, context_for, typed_attributes
 from onething.policies.expr import RuleError, parse
 from onething.policies.frame import SCHEMA, attributes_frame
 from onething.policies.source import read_policies
-from onething.policies.spec import Mode
+from onething.policies.spec import Mode, ParamSpec
 from onething.policies.synthetic import enterprises
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,6 +141,102 @@ def test_dated_parameters_take_the_value_in_effect() -> None:
     dates = sorted(param.values)
     assert policy.params_on(dates[1])[name] == pytest.approx(param.values[dates[1]])
     assert policy.params_on(dates[1] - dt.timedelta(days=1))[name] == pytest.approx(param.values[dates[0]])
+
+
+WORDED = """\
+policies:
+  - code: worded
+    name: 示例
+    department: human_resources
+    region: "430000"
+    basis: 测试
+    summary: 测试
+    effective_from: 2024-01-01
+    mode: 免申即享
+    params:
+      cap: {label: 营业收入上限, unit: 万元, values: {2024-01-01: 2000.0, 2025-01-01: 2500.0}}
+    conditions:
+      - name: 存续
+        words: 企业登记状态为存续
+        when: 'status == "存续"'
+      - name: 规模
+        when: 'staff_count > 10'
+      - {name: 收入, words: '!dishonest && revenue <= p.cap', when: 'revenue <= p.cap'}
+      - {name: 上限, words: '上年度营业收入不超过 {cap2} 万元', when: 'revenue <= p.cap'}
+      - {name: 规上, words: above_scale 为真, when: 'above_scale'}
+    benefit: {amount: 1000, text: 测试}
+"""
+
+
+def test_a_condition_without_words_is_refused_at_its_line(tmp_path: Path) -> None:
+    """The public reads words, never the rule: a condition without them (or with rule text for words, or a
+    placeholder naming no parameter) is refused, file:line, like any other fault."""
+    (tmp_path / "w.yaml").write_text(WORDED, encoding="utf-8")
+    found = read_policies(tmp_path / "w.yaml", base=tmp_path)
+    by_line = {p.line: str(p) for p in found.problems}
+    assert set(by_line) == {16, 18, 19, 20}, by_line
+    assert by_line[16].startswith("w.yaml:16: ") and "条件“规模”：缺少 words" in by_line[16]
+    assert "含有规则代码" in by_line[18]
+    assert "{cap2} 不是本政策的参数" in by_line[19]
+    assert "含有规则代码“above_scale”" in by_line[20]
+
+
+def test_words_with_parameters_read_the_value_of_the_day(tmp_path: Path) -> None:
+    text = WORDED.replace("      - name: 规模\n        when: 'staff_count > 10'\n", "").split("      - {name: 收入")[0]
+    text += "      - {name: 上限, words: '上年度营业收入不超过 {cap} 万元', when: 'revenue <= p.cap'}\n"
+    text += "    benefit: {amount: 1000, text: 测试}\n"
+    (tmp_path / "ok.yaml").write_text(text, encoding="utf-8")
+    found = read_policies(tmp_path / "ok.yaml", base=tmp_path)
+    assert found.problems == []
+    policy = found.policies[0].policy
+    names = words.Names({"430000": "湖南省"})
+    assert words.condition_words(policy, 0, dt.date(2024, 6, 1), names) == "企业注册地在湖南省"
+    assert words.condition_words(policy, 2, dt.date(2024, 6, 1), names) == "上年度营业收入不超过 2,000 万元"
+    assert words.condition_words(policy, 2, dt.date(2025, 6, 1), names) == "上年度营业收入不超过 2,500 万元"
+
+
+def test_every_seeded_condition_reads_as_plain_chinese() -> None:
+    names = words.Names({"430000": "湖南省", "430100": "长沙市", "430200": "株洲市", "430202": "株洲市荷塘区"})
+    for policy in POLICIES.values():
+        for index, cond in enumerate(policy.conditions):
+            text = words.condition_words(policy, index, dt.date(2026, 6, 1), names)
+            assert text and "{" not in text and cond.rule.text not in text, (policy.code, text)
+            assert not words.faults(text, ()), (policy.code, text)
+
+
+def test_figures_people_read() -> None:
+    names = words.Names({"430202": "株洲市荷塘区"}, {"food_business_permit": "食品经营许可证"})
+    assert words.figure("revenue", 1280.0, names) == "上年度营业收入 1,280 万元"
+    assert words.figure("tax_paid", 9.6, names) == "上年度实缴税额 9.6 万元"
+    assert words.figure("layoff_rate", 0.0, names) == "上年度裁员率 0%"
+    assert words.figure("founded_year", 2023, names) == "成立年份 2023 年"
+    assert words.figure("region", "430202", names) == "注册地：株洲市荷塘区"
+    assert words.figure("licenses", ["food_business_permit"], names) == "持有的有效电子证照：食品经营许可证"
+    assert words.figure("licenses", [], names) == "持有的有效电子证照：无"
+    assert words.figure("industry", "H6210", names) == "所属行业：住宿和餐饮业（行业代码 H6210）"
+    assert words.figure("dishonest", False, names) == "列入严重失信主体名单：否"
+    assert words.figure("rd_expense", None, names) == "上年度研发费用：暂无数据（税务局未提供）"
+    assert words.param_value(0.6, "") == "60%" and words.param_value(5.5, "%") == "5.5%"
+    assert words.param_value(500000.0, "元") == "500,000 元" and words.param_value(2025, "") == "2025"
+    assert words.duration(0) == "即办" and words.duration(5) == "5 个工作日"
+
+
+def test_a_policy_ends_with_its_date_or_when_a_dated_parameter_runs_out() -> None:
+    refund = POLICIES["hn_unemployment_insurance_refund"]  # effective_until 2026-12-31
+    assert refund.last_day == dt.date(2026, 12, 31)
+    assert refund.standing(dt.date(2026, 12, 31)) is Standing.active
+    assert refund.standing(dt.date(2027, 1, 1)) is Standing.ended and not refund.in_effect(dt.date(2027, 1, 1))
+    assert refund.standing(dt.date(2022, 12, 31)) is Standing.upcoming
+    # No end date, but the award year is dated through 2026 only: in 2027 it would pay 2025's entrants again.
+    award = POLICIES["hn_above_scale_first_award"]
+    assert award.spec.effective_until is None and award.last_day == dt.date(2026, 12, 31)
+    assert award.in_effect(dt.date(2026, 6, 1)) and award.standing(dt.date(2027, 1, 1)) is Standing.ended
+    assert POLICIES["hn_specialized_sme_award"].last_day is None  # open-ended
+
+
+def test_a_parameter_cannot_end_before_its_last_value() -> None:
+    with pytest.raises(ValueError, match="until 早于最后一个取值"):
+        ParamSpec.model_validate({"label": "年份", "values": {"2026-01-01": 2025}, "until": "2025-12-31"})
 
 
 # ---------------------------------------------------------------- both evaluators

@@ -142,7 +142,7 @@ def test_outbox_retries_then_delivers_once(db: Session, connection: Connection) 
     assert [m.subject for m in ok_sender.sent] == ["主题"]
 
 
-def test_the_job_in_several_processes_at_once_raises_each_card_once(engine: Engine) -> None:
+def test_the_job_in_several_processes_at_once_raises_each_card_once(fresh_engine: Engine) -> None:
     """Committed data, four runners on their own connections at the same instant."""
     import random
 
@@ -150,12 +150,12 @@ def test_the_job_in_several_processes_at_once_raises_each_card_once(engine: Engi
     from onething.cases.schemas import AcceptIn
     from onething.demo.cases import new_restaurant_case
 
-    with session_scope(engine) as session:
+    with session_scope(fresh_engine) as session:
         people = cast(session)
         number = new_restaurant_case(session, people, random.Random(11))
         intake.submit(session, people.agent, number)
         window.accept(session, people.clerk, number, AcceptIn())
-    with session_scope(engine) as session:
+    with session_scope(fresh_engine) as session:
         case_id = session.scalar(select(Case.id).where(Case.number == number))
         deadline = max(t.deadline for t in session.scalars(select(Task).where(Task.case_id == case_id)) if t.deadline)
     far = deadline + dt.timedelta(days=60)  # everything open is red by then
@@ -164,12 +164,12 @@ def test_the_job_in_several_processes_at_once_raises_each_card_once(engine: Engi
 
     def run() -> jobs.TickReport:
         gate.wait()
-        return jobs.tick(session_factory(engine), today=far, sender=sender)
+        return jobs.tick(session_factory(fresh_engine), today=far, sender=sender)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         reports = list(pool.map(lambda _: run(), range(4)))
     assert sum("supervision.scan" in r.ran for r in reports) >= 1
-    with session_scope(engine) as session:
+    with session_scope(fresh_engine) as session:
         dupes = session.execute(
             select(DeadlineWarning.subject, DeadlineWarning.subject_id, DeadlineWarning.step, DeadlineWarning.level)
             .group_by(

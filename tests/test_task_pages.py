@@ -34,7 +34,7 @@ def _claimed(client: TestClient, login: Any) -> int:
     _as(client, "ht_market")
     page = f"/tasks/{food}"
     r = client.post(f"{page}/claim", data={"csrf_token": _csrf(client.get(page).text)}, follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == page
+    assert r.status_code == 303 and r.headers["location"] == f"{page}?ok=claimed"  # with its 已认领 note
     return food
 
 
@@ -131,7 +131,15 @@ def test_task_page_shows_the_shared_data_and_the_parallel_tasks(client: TestClie
 
 def test_a_standard_opinion_is_used_when_the_box_is_empty(client: TestClient, db: Session, login: Any) -> None:
     food = _claimed(client, login)
+    before = snapshot(db)
+    # 准予 issues a permit: the first post only says so, on a page that posts the same again.
     r = _post(client, f"/tasks/{food}/approve", {"template": "complete", "opinion": ""})
+    assert r.status_code == 200 and "确认准予" in r.text
+    assert "将签发《食品经营许可证》电子证照并推送至申请人证照夹" in r.text
+    assert OPINIONS["approve"]["approval"]["complete"] in r.text  # the opinion it will carry
+    assert 'name="confirmed" value="1"' in r.text and 'name="template" value="complete"' in r.text
+    assert snapshot(db) == before and _task(db, food).status == "claimed"
+    r = _post(client, f"/tasks/{food}/approve", {"template": "complete", "opinion": "", "confirmed": "1"})
     assert r.status_code == 303
     task = _task(db, food)
     assert task.status == "approved" and task.opinion == "经审查，申请材料齐全，符合法定形式，准予许可。"
@@ -140,9 +148,11 @@ def test_a_standard_opinion_is_used_when_the_box_is_empty(client: TestClient, db
 
 def test_typed_opinion_wins_over_the_template(client: TestClient, db: Session, login: Any) -> None:
     food = _claimed(client, login)
-    r = _post(
-        client, f"/tasks/{food}/reject", {"template": "premises", "opinion": "经现场核查，后厨面积不足，不予许可。"}
-    )
+    refusal = {"template": "premises", "opinion": "经现场核查，后厨面积不足，不予许可。"}
+    r = _post(client, f"/tasks/{food}/reject", refusal)
+    assert r.status_code == 200 and "不予许可「食品经营许可」" in r.text and "决定作出后不能撤回" in r.text
+    assert _task(db, food).status == "claimed"
+    r = _post(client, f"/tasks/{food}/reject", {**refusal, "confirmed": "1"})
     assert r.status_code == 303
     assert _task(db, food).opinion == "经现场核查，后厨面积不足，不予许可。"
 
@@ -161,6 +171,10 @@ def test_unknown_template_is_refused_next_to_the_field(client: TestClient, db: S
         r'<small class="error" role="alert">请填写不予办理的理由',
         r.text,
     )
+    # 准予 states its reasons too: no empty opinion, confirmed or not.
+    for confirmed in ("", "1"):
+        r = _post(client, f"/tasks/{food}/approve", {"template": "", "opinion": "", "confirmed": confirmed})
+        assert r.status_code == 422 and "请填写审批意见，或选择意见范本" in r.text
     assert snapshot(db) == before
     assert _task(db, food).status == "claimed"
 

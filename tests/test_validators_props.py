@@ -17,13 +17,14 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from onething.kit import clock
 from onething.kit import validators as v
 
 DIGITS = "0123456789"
 ID_CHARS = DIGITS + "X"
 CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_FORBIDDEN = "IOZSV"
-TODAY = dt.date.today()
+TODAY = clock.today()
 PROVINCES = sorted(v._PROVINCES)
 
 # Hypothesis settings: enough examples to matter, few enough for the file to run in seconds.

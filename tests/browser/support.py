@@ -32,6 +32,7 @@ class Person:
         self.context.set_default_timeout(15_000)
         self.page = self.context.new_page()
         self.device = "phone" if device is PHONE else "desktop"
+        self.javascript = javascript
 
     def go(self, path: str) -> Any:
         self.page.goto(self.site(path))
@@ -45,14 +46,15 @@ class Person:
         self.page.wait_for_load_state()
         assert "/login" not in self.page.url, self.page.inner_text("main")
 
-    def shot(self, name: str) -> None:
-        """Full-page screenshots of the step at desktop and at phone width (this device's first)."""
+    def shot(self, name: str, *, full: bool = True) -> None:
+        """Screenshots of the step at desktop and at phone width (this device's first): the whole page,
+        or (``full=False``) the first screen, what a person sees on arriving."""
         SHOTS.mkdir(parents=True, exist_ok=True)
         own = self.page.viewport_size
         widths = {"desktop": DESKTOP["viewport"], "phone": PHONE["viewport"]}
         for device in sorted(widths, key=lambda d: d != self.device):
             self.page.set_viewport_size(widths[device])
-            self.page.screenshot(path=str(SHOTS / f"{name}-{device}.png"), full_page=True)
+            self.page.screenshot(path=str(SHOTS / f"{name}-{device}.png"), full_page=full)
         self.page.set_viewport_size(own)
 
     def close(self) -> None:

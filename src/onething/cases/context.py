@@ -16,10 +16,10 @@ from onething.catalog.service import catalog_version
 from onething.guide.engine import generate
 from onething.guide.model import Guide
 from onething.identity.principal import Principal
+from onething.kit import clock
 from onething.kit.errors import Forbidden, NotFound, ValidationFailed
 from onething.kit.memo import OnceMap
 from onething.models import Case, CaseEvent, Org, Task, TaskEvent
-from onething.models.base import utcnow
 
 # A case's guide is a pure function of its pinned catalog, thing, answers and region; every step of
 # a case needs it, so each process works it out once.
@@ -81,7 +81,7 @@ def _event(
 ) -> dict[str, Any]:
     """What every case and task event records: who, what, when, from which state to which."""
     return {
-        "at": utcnow(),
+        "at": clock.now(),
         "actor_id": principal.user_id,
         "actor_name": principal.name if principal.authenticated else "系统",
         "action": t.action,

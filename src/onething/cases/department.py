@@ -37,7 +37,6 @@ from onething.identity.principal import Principal
 from onething.kit import clock
 from onething.kit.errors import Forbidden, NotFound, ValidationFailed
 from onething.models import Case, Task
-from onething.models.base import utcnow
 
 VERIFY_DAYS = 20  # 告知承诺 post-approval verification (核查), working days
 APPROVERS = ("approver", "dept_head")
@@ -166,7 +165,7 @@ def approve(session: Session, principal: Principal, task_id: int, body: Decision
     case, task, tasks = _locked(session, principal, task_id)
     _require_assignee(principal, task)
     _move(session, principal, task, "verify_pass" if task.kind == "verification" else "approve", body.opinion)
-    task.decision, task.opinion, task.decided_at = "approved", body.opinion, utcnow()
+    task.decision, task.opinion, task.decided_at = "approved", body.opinion, clock.now()
     if task.kind == "approval":
         # The result is sealed in the same transaction as the approval (held while a shortfall is open).
         licensing.on_approved(session, principal, catalog_version(session, case.catalog_version), case, task)
@@ -203,11 +202,11 @@ def reject(session: Session, principal: Principal, task_id: int, body: DecisionI
     _require_assignee(principal, task)
     if task.kind == "verification":
         _move(session, principal, task, "verify_fail", body.opinion)
-        task.decision, task.opinion, task.decided_at = "rejected", body.opinion, utcnow()
+        task.decision, task.opinion, task.decided_at = "rejected", body.opinion, clock.now()
         _revoke(session, principal, case, tasks, task, body.opinion)
         return task
     _move(session, principal, task, "reject", body.opinion)
-    task.decision, task.opinion, task.decided_at = "rejected", body.opinion, utcnow()
+    task.decision, task.opinion, task.decided_at = "rejected", body.opinion, clock.now()
     _settle(session, principal, case, tasks)
     return task
 
@@ -253,7 +252,7 @@ def _settle(session: Session, principal: Principal, case: Case, tasks: Sequence[
     move = case_move(case.status, "conclude", Actor.system)
     before, case.status = case.status, CaseStatus.concluded
     case.correction = None  # nothing is left for the applicant to correct
-    case.outcome, case.concluded_at = result, utcnow()
+    case.outcome, case.concluded_at = result, clock.now()
     comment = "容缺材料补齐前，审批结果暂缓发放" if results_held(case) else None
     case_event(session, case, principal, move, before, comment, {"outcome": result})
 

@@ -26,6 +26,7 @@ SOURCE_NAMES = {
     "derived": "由公民身份号码推算",
     "license": "电子证照",
     "applicant": "申请人填写",
+    "answers": "您在智能导办中的回答",
 }
 
 # Base-library column behind each auto-fill name (the catalog's data elements use these names).

@@ -37,6 +37,7 @@ from onething.cases.workflow import (
 from onething.catalog.holidays import calendar
 from onething.catalog.model import Catalog
 from onething.catalog.service import active_catalog
+from onething.catalog.spec import Thing
 from onething.guide.engine import generate, normalise_answers
 from onething.guide.model import Guide
 from onething.identity.audit import record
@@ -45,7 +46,6 @@ from onething.kit import clock, files, validators
 from onething.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onething.kit.settings import get_settings
 from onething.models import Case, CaseMaterial, Enterprise, License, Person
-from onething.models.base import utcnow
 from onething.sharing import repository as sharing_repo
 
 STAFF_CHANNELS = ("window", "helper")
@@ -92,6 +92,7 @@ def create_draft(session: Session, principal: Principal, body: CaseCreate, key: 
     sources = {code: f.source for code, f in filled.items()}
     if enterprise is not None and principal.id_number:
         _fill_agent(session, principal, guide, form, sources)
+    _fill_from_answers(thing.spec, guide, body.answers, form, sources)
     _merge_form(guide, form, sources, body.form)
     day = clock.today()
     case = Case(
@@ -236,8 +237,14 @@ def _enterprise_data(e: Enterprise | None) -> dict[str, Any] | None:
 
 def _merge_form(guide: Guide, form: dict[str, Any], sources: dict[str, Any], changes: dict[str, Any]) -> None:
     """Apply the applicant's values (None clears); a changed pre-filled value becomes theirs."""
-    known = forms.fields(guide.form)
-    unknown = sorted(set(changes) - set(known))
+    _apply(guide, form, sources, changes)
+    forms.raise_problems(forms.validate(guide.form, form, complete=False))
+
+
+def _apply(guide: Guide, form: dict[str, Any], sources: dict[str, Any], changes: dict[str, Any]) -> None:
+    """The applicant's values over the form: None or "" clears; a changed pre-filled value becomes theirs.
+    A field the form does not have is refused."""
+    unknown = sorted(set(changes) - set(forms.fields(guide.form)))
     if unknown:
         raise ValidationFailed(f"表单中没有「{unknown[0]}」这一项", field=f"form.{unknown[0]}", code="form_invalid")
     for code, value in changes.items():
@@ -245,9 +252,47 @@ def _merge_form(guide: Guide, form: dict[str, Any], sources: dict[str, Any], cha
             form.pop(code, None)
             sources.pop(code, None)
         elif form.get(code) != value:
-            form[code] = value
-            sources[code] = "applicant"
-    forms.raise_problems(forms.validate(guide.form, form, complete=False))
+            form[code], sources[code] = value, "applicant"
+
+
+def _fill_from_answers(
+    thing: Thing, guide: Guide, answers: dict[str, Any], form: dict[str, Any], sources: dict[str, Any]
+) -> None:
+    """What the guide's answers already decided is filled in, never asked again (``Question.fills``)."""
+    known = forms.fields(guide.form)
+    for q in thing.questions:
+        if q.fills is None or q.fills.field not in known:
+            continue
+        value = q.fills.values.get(str(answers.get(q.code) or ""))
+        if value is not None:
+            form[q.fills.field], sources[q.fills.field] = value, "answers"
+
+
+def keep_what_is_valid(
+    session: Session, principal: Principal, number: str, changes: dict[str, Any], commitments: list[str] | None
+) -> list[forms.Problem]:
+    """The one form's save from a page: every valid value is kept and each invalid one is left as it
+    was and returned as a problem beside its field, so one mistake never costs the rest of what was
+    typed (the API's ``update_draft`` stays all-or-nothing). Fields the form does not have are
+    refused like the API refuses them."""
+    case = find_case(session, principal, number, lock=True)
+    case_move(case.status, "save", require_applicant(principal, case))
+    _, guide = case_guide(session, case)
+    form, sources = dict(case.form), dict(case.sources)
+    _apply(guide, form, sources, changes)
+    found = [p for p in forms.validate(guide.form, form, complete=False) if p.field in changes]
+    for p in found:  # back to what was stored: the page shows what was typed beside the message
+        for kept, stored in ((form, case.form), (sources, case.sources)):
+            if p.field in stored:
+                kept[p.field] = stored[p.field]
+            else:
+                kept.pop(p.field, None)
+    case.form, case.sources = form, sources
+    if commitments is not None:
+        allowed = set(forms.committable(guide))
+        if case.accepted_at is None:
+            case.commitments = sorted({c for c in commitments if c in allowed})
+    return found
 
 
 def update_draft(session: Session, principal: Principal, number: str, body: CaseUpdate) -> Case:
@@ -260,8 +305,10 @@ def update_draft(session: Session, principal: Principal, number: str, body: Case
         guide = generate(catalog, case.thing_code, body.answers, case.region_code[:6])
         case.answers = normalise_answers(catalog.things[case.thing_code], body.answers)
         known = forms.fields(guide.form)
-        case.form = {k: v for k, v in case.form.items() if k in known}
-        case.sources = {k: v for k, v in case.sources.items() if k in known}
+        kept = {k: v for k, v in case.form.items() if k in known}
+        kept_sources = {k: v for k, v in case.sources.items() if k in known}
+        _fill_from_answers(catalog.things[case.thing_code].spec, guide, body.answers, kept, kept_sources)
+        case.form, case.sources = kept, kept_sources
         case.promised_days = guide.promised_days
     if body.form is not None:
         form, sources = dict(case.form), dict(case.sources)
@@ -318,7 +365,7 @@ def add_materials(session: Session, principal: Principal, number: str, uploads: 
             content_type=content_type,
             size=len(up.data),
             uploaded_by=principal.user_id,
-            uploaded_at=utcnow(),
+            uploaded_at=clock.now(),
         )
         for up, content_type in checked
     ]
@@ -364,7 +411,7 @@ def remove_material(session: Session, principal: Principal, number: str, materia
     row = repo.material(session, case.id, material_id)
     if row is None:
         raise NotFound("没有这份材料", field="material_id", code="material_not_found")
-    row.removed_at = utcnow()
+    row.removed_at = clock.now()
 
 
 def license_of(session: Session, principal: Principal, number: str, material_id: int) -> License:
@@ -430,7 +477,7 @@ def submit(session: Session, principal: Principal, number: str, key: str | None 
     case.status = t.target or before
     case.submit_key = key
     if before == CaseStatus.draft:
-        case.submitted_at = utcnow()
+        case.submitted_at = clock.now()
     notice = case.correction
     case.correction = None
     if stage == "task":

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from onething.cases import repository as repo
-from onething.cases.workflow import OUTCOME_NAMES
+from onething.cases.workflow import OUTCOME_NAMES, CaseStatus
 from onething.identity.principal import Principal
 from onething.kit.masking import mask_text
 from onething.models import CaseEvent
@@ -42,6 +42,17 @@ class MessageOut(BaseModel):
     comment: str | None
     case_number: str
     thing_name: str
+    unread: bool = False
+
+
+class TodoOut(BaseModel):
+    """Something the applicant has to do (我的待办), with the date it is due by when there is one."""
+
+    kind: str
+    text: str
+    due: dt.date | None
+    case_number: str
+    thing_name: str
 
 
 def _text(event: CaseEvent) -> str:
@@ -53,7 +64,11 @@ def _text(event: CaseEvent) -> str:
 
 
 def for_applicant(session: Session, principal: Principal, limit: int = 100) -> list[MessageOut]:
+    """The messages, newest first, those not seen before marked unread; reading them marks them seen."""
     rows = repo.applicant_events(session, principal, TOLD, limit)
+    seen = repo.messages_seen(session, principal.user_id) if principal.user_id else 0
+    if rows and principal.user_id:
+        repo.mark_messages_seen(session, principal.user_id, max(event.id for event, _, _ in rows))
     return [
         MessageOut(
             at=event.at,
@@ -63,6 +78,53 @@ def for_applicant(session: Session, principal: Principal, limit: int = 100) -> l
             comment=mask_text(event.comment) if event.comment else None,
             case_number=number,
             thing_name=thing_name,
+            unread=event.id > seen,
         )
         for event, number, thing_name in rows
     ]
+
+
+def unread(session: Session, principal: Principal) -> int:
+    """How many messages the applicant has not seen yet (the mark beside 消息)."""
+    if principal.user_id is None or principal.kind != "citizen":
+        return 0
+    return repo.unseen_events(session, principal, TOLD, repo.messages_seen(session, principal.user_id))
+
+
+def todo(session: Session, principal: Principal) -> list[TodoOut]:
+    """我的待办: corrections to make and tolerated materials to supply, the most pressing first."""
+    items: list[TodoOut] = []
+    for case in repo.waiting_on_applicant(session, principal):
+        if case.status == CaseStatus.correction_requested:
+            asked = (case.correction or {}).get("items") or []
+            items.append(
+                TodoOut(
+                    kind="补正",
+                    text=f"按一次性补正告知补齐 {len(asked)} 项后重新提交" if asked else "按补正告知补齐后重新提交",
+                    due=None,
+                    case_number=case.number,
+                    thing_name=case.thing_name,
+                )
+            )
+        if case.shortfall and not case.shortfall.get("supplied_on"):
+            due = case.shortfall.get("due")
+            items.append(
+                TodoOut(
+                    kind="容缺",
+                    text=f"补齐容缺材料：{'、'.join(case.shortfall.get('names') or [])}",
+                    due=dt.date.fromisoformat(due) if due else None,
+                    case_number=case.number,
+                    thing_name=case.thing_name,
+                )
+            )
+        if case.status == CaseStatus.delivered:
+            items.append(
+                TodoOut(
+                    kind="确认",
+                    text="确认已收到办理结果",
+                    due=None,
+                    case_number=case.number,
+                    thing_name=case.thing_name,
+                )
+            )
+    return sorted(items, key=lambda t: (t.due is None, t.due or dt.date.max))

@@ -16,6 +16,7 @@ from typing import Literal
 
 from fpdf.enums import TextMode
 
+from onething.kit.calendar import workdays
 from onething.licenses.render import Page, cjk_document, qr_png
 
 __all__ = [
@@ -155,10 +156,10 @@ def _receipt_blocks(r: Receipt) -> Iterator[_Block]:
     if r.window:
         yield _Block("field", r.window, "受理窗口")
     yield _Block("field", _date(r.accepted_on), "受理日期")
-    yield _Block("field", f"{r.promised_days} 个工作日", "承诺办理时限")
+    yield _Block("field", workdays(r.promised_days), "承诺办理时限")
     yield _Block("field", _date(r.promised_date), "承诺办结日")
     yield _Block("heading", f"{next(n)}、办理事项")
-    yield from _numbered(f"{i.name}（{i.department}，承诺 {i.promised_days} 个工作日）" for i in r.items)
+    yield from _numbered(f"{i.name}（{i.department}，承诺 {workdays(i.promised_days)}）" for i in r.items)
     yield _Block("heading", f"{next(n)}、已收材料")
     if r.materials:
         yield from _numbered(r.materials)

@@ -75,6 +75,29 @@ def readable_cases(principal: Principal) -> Select[Case]:
     return select(Case).where(or_(*conditions) if conditions else false())
 
 
+def matching(stmt: Select[Case], query: str) -> Select[Case]:
+    """The window's search box: a case number (or its tail), an applicant's ID number or credit code
+    (whole, or their last 6 characters), or a name (part of it)."""
+    q = query.strip().upper()
+    if q.isdigit() and len(q) >= 6:
+        return stmt.where(or_(Case.number.endswith(q, autoescape=True), Case.applicant_id_number.endswith(q)))
+    if len(q) == 18 or (len(q) == 6 and q.isalnum()):
+        return stmt.where(
+            or_(
+                Case.applicant_id_number.endswith(q, autoescape=True),
+                Case.applicant_credit_code.endswith(q, autoescape=True),
+            )
+        )
+    return stmt.where(Case.applicant_name.contains(query.strip(), autoescape=True))
+
+
+def status_counts(session: Session, stmt: Select[Case]) -> dict[str, int]:
+    """How many of the cases ``stmt`` selects are in each status (the workbench's tabs)."""
+    inner = stmt.with_only_columns(Case.status).subquery()
+    rows = session.execute(select(inner.c.status, func.count()).group_by(inner.c.status)).all()
+    return {status: int(n) for status, n in rows}
+
+
 def only_mine(stmt: Select[Case], principal: Principal) -> Select[Case]:
     own = _own(principal)
     return stmt.where(or_(*own) if own else false())
@@ -96,6 +119,41 @@ def applicant_events(
         .limit(limit)
     )
     return [(event, number, name) for event, number, name in session.execute(stmt).all()]
+
+
+def unseen_events(session: Session, principal: Principal, actions: Iterable[str], after: int) -> int:
+    """How many of the applicant's messages came after event ``after`` (the 消息 unread mark)."""
+    own = _own(principal)
+    if not own:
+        return 0
+    stmt = (
+        select(func.count())
+        .select_from(CaseEvent)
+        .join(Case, Case.id == CaseEvent.case_id)
+        .where(or_(*own), CaseEvent.action.in_(list(actions)), CaseEvent.id > after)
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+def waiting_on_applicant(session: Session, principal: Principal, limit: int = 50) -> Sequence[Case]:
+    """The principal's own open cases that may wait for them (a correction, a shortfall to supply, a
+    receipt to confirm): a person's own cases are few, the caller picks from them."""
+    own = _own(principal)
+    if not own:
+        return []
+    waiting = ("correction_requested", "delivered", "accepted", "processing", "concluded")
+    stmt = select(Case).where(or_(*own), Case.status.in_(waiting)).order_by(Case.id.desc()).limit(limit)
+    return session.scalars(stmt).all()
+
+
+def messages_seen(session: Session, user_id: int) -> int:
+    return int(session.scalar(select(User.messages_seen).where(User.id == user_id)) or 0)
+
+
+def mark_messages_seen(session: Session, user_id: int, event_id: int) -> None:
+    session.execute(
+        update(User).where(User.id == user_id, User.messages_seen < event_id).values(messages_seen=event_id)
+    )
 
 
 def cases_by_id(session: Session, ids: Iterable[int]) -> dict[int, Case]:
@@ -179,6 +237,15 @@ def material(session: Session, case_id: int, material_id: int) -> CaseMaterial |
             CaseMaterial.case_id == case_id, CaseMaterial.id == material_id, CaseMaterial.removed_at.is_(None)
         )
     )
+
+
+def materials_by_id(session: Session, case_id: int, ids: Iterable[int]) -> Sequence[CaseMaterial]:
+    """The case's files with these ids, removed ones included (what a resubmission took away)."""
+    wanted = set(ids)
+    if not wanted:
+        return []
+    stmt = select(CaseMaterial).where(CaseMaterial.case_id == case_id, CaseMaterial.id.in_(wanted))
+    return session.scalars(stmt.order_by(CaseMaterial.id)).all()
 
 
 def case_events(session: Session, case_id: int) -> Sequence[CaseEvent]:

@@ -103,6 +103,9 @@ class MaterialOut(BaseModel):
     size: int | None
     license_ref: str | None
     uploaded_at: dt.datetime
+    # A stand-in license held by someone else than the viewer (a spouse's card): the applicant sees that
+    # it stands in, not its content (only reviewers open it, on the record).
+    license_of_another: bool = False
 
 
 class NeededMaterial(BaseModel):
@@ -114,6 +117,8 @@ class NeededMaterial(BaseModel):
     items: list[str]
     provided: bool
     committed: bool  # not needed: every item asking for it is under 告知承诺
+    subject: str | None = None  # whose document: applicant, spouse, child, enterprise… (catalog.spec.Subject)
+    subject_name: str | None = None  # the same in words: 配偶
 
 
 class TaskOut(BaseModel):

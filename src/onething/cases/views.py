@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from onething.cases import forms
+from onething.cases import forms, licensing
 from onething.cases import repository as repo
 from onething.cases.context import case_guide, find_case, is_applicant, is_clerk
 from onething.cases.deadlines import remaining
@@ -35,6 +35,8 @@ from onething.cases.workflow import (
     TaskStatus,
 )
 from onething.catalog.holidays import calendar
+from onething.catalog.model import Catalog
+from onething.catalog.spec import SUBJECT_NAMES
 from onething.guide.model import FormField
 from onething.identity.audit import record
 from onething.identity.principal import Principal
@@ -46,6 +48,7 @@ from onething.kit.pagination import Page, page
 from onething.models import Case, CaseEvent, CaseMaterial, Task, TaskEvent
 
 ACTIVE = (CaseStatus.accepted, CaseStatus.processing, CaseStatus.correction_requested)
+EDITABLE = (CaseStatus.draft, CaseStatus.correction_requested)
 
 
 def _case_remaining(cal: WorkCalendar, case: Case, today: dt.date) -> int | None:
@@ -85,9 +88,14 @@ def list_cases(
     mine: bool = False,
     after: int | None = None,
     limit: int = 50,
+    search: str | None = None,
 ) -> Page[CaseOut]:
     principal.require_login()
     stmt = repo.readable_cases(principal)
+    if search and search.strip():
+        if len(search) > 60:
+            raise ValidationFailed("查询内容过长", field="q", code="query_too_long")
+        stmt = repo.matching(stmt, search)
     if status:
         wanted = status.split(",")
         unknown = [s for s in wanted if s not in CaseStatus.__members__]
@@ -99,6 +107,12 @@ def list_cases(
     rows, nxt = page(session, stmt, Case.id, after, limit, descending=True)
     cal, today = calendar(session), clock.today()
     return Page([case_row(c, cal, today) for c in rows], nxt)
+
+
+def case_counts(session: Session, principal: Principal) -> dict[str, int]:
+    """How many readable cases are in each status (the window's tabs count them)."""
+    principal.require_login()
+    return repo.status_counts(session, repo.readable_cases(principal))
 
 
 def task_row(
@@ -136,7 +150,7 @@ def _tasks_out(session: Session, tasks: Sequence[Task], cases: dict[int, Case]) 
     return [task_row(t, cases[t.case_id], orgs, users, cal, today) for t in tasks]
 
 
-def _material_out(m: CaseMaterial, names: dict[str, str]) -> MaterialOut:
+def _material_out(m: CaseMaterial, names: dict[str, str], others: frozenset[str] = frozenset()) -> MaterialOut:
     return MaterialOut(
         id=m.id,
         material=m.material_code,
@@ -147,6 +161,7 @@ def _material_out(m: CaseMaterial, names: dict[str, str]) -> MaterialOut:
         size=m.size,
         license_ref=m.license_ref,
         uploaded_at=m.uploaded_at,
+        license_of_another=m.license_ref in others,
     )
 
 
@@ -195,9 +210,15 @@ def _field_out(f: FormField, case: Case) -> FieldOut:
 
 def case_detail(session: Session, principal: Principal, number: str) -> CaseDetail:
     case = find_case(session, principal, number)
-    _, guide = case_guide(session, case)
+    catalog, guide = case_guide(session, case)
+    editable = case.status in EDITABLE and is_applicant(principal, case)
+    # The stand-ins follow the form as typed so far: a spouse's ID number saved since shows its license.
+    if editable and licensing.stand_ins_stale(session, principal, case, guide):
+        case = find_case(session, principal, number, lock=True)
+        licensing.attach_stand_ins(session, principal, case, guide)
     tasks = repo.tasks_of(session, case.id)
     materials = repo.materials_of(session, case.id)
+    others = licensing.licenses_of_others(session, principal, materials)
     names = {m.code: m.name for m in guide.materials}
     have = {m.material_code for m in materials}
     upload = {m.code for m in forms.to_upload(guide, case.commitments)}
@@ -229,7 +250,7 @@ def case_detail(session: Session, principal: Principal, number: str) -> CaseDeta
         form=form,
         commitments=list(case.commitments),
         committable=[{"code": i.code, "name": i.name} for i in guide.items if i.notice_commitment],
-        materials=[_material_out(m, names) for m in materials],
+        materials=[_material_out(m, names, others) for m in materials],
         needed_materials=[
             NeededMaterial(
                 code=m.code,
@@ -240,6 +261,7 @@ def case_detail(session: Session, principal: Principal, number: str) -> CaseDeta
                 items=list(m.items),
                 provided=m.code in have,
                 committed=m.exempt != "bundle" and m.code not in upload,
+                **_subject_of(catalog, m.code),
             )
             for m in guide.materials
         ],
@@ -254,6 +276,12 @@ def case_detail(session: Session, principal: Principal, number: str) -> CaseDeta
         if case.status in (CaseStatus.draft, CaseStatus.correction_requested)
         else [],
     )
+
+
+def _subject_of(catalog: Catalog, code: str) -> dict[str, str | None]:
+    material = catalog.materials.get(code)
+    subject = material.subject if material is not None else None
+    return {"subject": subject.value if subject else None, "subject_name": SUBJECT_NAMES[subject] if subject else None}
 
 
 def roles(session: Session, principal: Principal, number: str) -> tuple[bool, bool]:

@@ -27,7 +27,6 @@ from onething.identity.principal import Principal
 from onething.kit import clock
 from onething.kit.errors import Conflict, ValidationFailed
 from onething.models import Case
-from onething.models.base import utcnow
 
 
 def _missing(session: Session, case: Case, guide: Guide) -> list[GuideMaterial]:
@@ -48,7 +47,7 @@ def _accept(
     routes = route(session, catalog, guide, case.region_code)
     t = case_move(case.status, action, require_clerk(principal, case))
     before, case.status = case.status, t.target or case.status
-    case.accepted_at, case.clerk_id = utcnow(), principal.user_id
+    case.accepted_at, case.clerk_id = clock.now(), principal.user_id
     if principal.user_id is not None:
         case.window_id = repo.clerk_window(session, principal.user_id)
     case_event(session, case, principal, t, before, comment, detail)
@@ -129,12 +128,15 @@ def request_correction(session: Session, principal: Principal, number: str, body
         items.append({**item.model_dump(), "name": label})
     before, case.status = case.status, t.target or case.status
     case.submit_key = None  # the resubmission is a new submission
+    kept = sorted(m.id for m in repo.materials_of(session, case.id))
     case.correction = {
         "stage": "window",
         "items": items,
         "note": body.note,
         "requested_on": clock.today().isoformat(),
         "by": principal.name,
+        # What was sent back: the resubmission is reviewed as a difference from it (cases.review).
+        "sent_back": {"form": dict(case.form), "materials": kept},
     }
     case_event(session, case, principal, t, before, body.note, {"items": items})
     return case
@@ -162,7 +164,7 @@ def deliver(session: Session, principal: Principal, number: str, body: DeliverIn
                 label = {"address": "邮寄地址", "carrier": "快递公司", "tracking_number": "运单号"}[name]
                 raise ValidationFailed(f"邮寄出件请填写{label}", field=name, code="delivery_incomplete")
     before, case.status = case.status, t.target or case.status
-    case.delivery = {**body.model_dump(), "at": utcnow().isoformat(), "by": principal.name}
+    case.delivery = {**body.model_dump(), "at": clock.now().isoformat(), "by": principal.name}
     words = "综合窗口当面交付" if body.method == "window" else f"{body.carrier} 邮寄，运单号 {body.tracking_number}"
     case_event(session, case, principal, t, before, words)
     if body.method == "window":
@@ -179,5 +181,5 @@ def confirm_receipt(session: Session, principal: Principal, number: str) -> Case
 def _close(session: Session, principal: Principal, case: Case, actor: Actor, comment: str) -> None:
     t = case_move(case.status, "close", actor)
     before, case.status = case.status, CaseStatus.closed
-    case.closed_at = utcnow()
+    case.closed_at = clock.now()
     case_event(session, case, principal, t, before, comment)

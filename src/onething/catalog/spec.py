@@ -85,6 +85,9 @@ class LicenseType(Strict):
     name: Text
     issuer_kind: Code  # org kind that issues it
     holder: Audience
+    # 身份证件 (居民身份证…): proves who its holder is, so it stands in only for the holder's own document,
+    # never from someone else's wallet on behalf of a child or the deceased.
+    identity: bool = False
     validity_years: Annotated[int, Field(ge=0, le=100)] | None = None  # None: long-term
     # GB/T 36904 证照类型代码: the defining body's credit code and a 3-digit sequence.
     type_code: Annotated[str, Field(pattern=r"^[0-9A-HJ-NP-RTUW-Y]{18}[0-9]{3}$")]
@@ -155,6 +158,9 @@ class DataElement(Strict):
     options: tuple[Option, ...] = ()
     autofill: Annotated[str, Field(pattern=AUTOFILL_RE)] | None = None
     hint: Text | None = None
+    # Not every applicant has one (a separate warehouse, a notice date for a sole trader): the form
+    # accepts a submission without it.
+    optional: bool = False
 
     @model_validator(mode="after")
     def _options_match_type(self) -> DataElement:
@@ -186,6 +192,41 @@ class Necessity(StrEnum):
     tolerable = "tolerable"  # 容缺: may be supplied after acceptance
 
 
+class Subject(StrEnum):
+    """Whose document a material is: decides whose e-license may stand in for it (免提交)."""
+
+    applicant = "applicant"  # 申请人本人
+    spouse = "spouse"  # 配偶（新生儿的另一位父母、婚姻登记的另一方）
+    family_member = "family_member"  # 其他家庭成员（共同借款人等），以表单中的身份号码识别
+    child = "child"  # 子女：新生儿、入学儿童（证照由监护人代持）
+    deceased = "deceased"  # 逝者（证照由办理丧事的亲属代持）
+    legal_representative = "legal_representative"  # 法定代表人（负责人、经营者）
+    agent = "agent"  # 经办人、代理人
+    enterprise = "enterprise"  # 申请企业
+    other = "other"  # 不属于上述任何一方：场所图纸、合同、卖方的证件……
+
+
+SUBJECT_NAMES: dict[Subject, str] = {
+    Subject.applicant: "申请人本人",
+    Subject.spouse: "配偶",
+    Subject.family_member: "家庭成员",
+    Subject.child: "子女",
+    Subject.deceased: "逝者",
+    Subject.legal_representative: "法定代表人",
+    Subject.agent: "经办人",
+    Subject.enterprise: "申请企业",
+    Subject.other: "其他",
+}
+# A person's document: only these may be stood in for by a license held by an individual.
+PERSON_SUBJECTS = frozenset(Subject) - {Subject.enterprise, Subject.other}
+# Subjects known by their own ID number: the only ones an identity license (居民身份证) may stand in for.
+IDENTIFIED_SUBJECTS = frozenset(
+    {Subject.applicant, Subject.spouse, Subject.family_member, Subject.agent, Subject.legal_representative}
+)
+# Subjects known only by the ID number typed on the form: they need ``subject_field``.
+FORM_IDENTIFIED_SUBJECTS = frozenset({Subject.spouse, Subject.family_member})
+
+
 class Material(Strict):
     code: Code
     name: Text
@@ -193,6 +234,11 @@ class Material(Strict):
     copies: Annotated[int, Field(ge=1, le=20)] = 1
     necessity: Necessity = Necessity.key
     license_type: Code | None = None  # an e-license that stands in for it (免提交)
+    # Whose document it is. Without a subject no e-license stands in for it (the safe default).
+    subject: Subject | None = None
+    # The form field (format id_number) holding the subject's ID number: required for a spouse or family
+    # member, a cross-check for the applicant, agent and legal representative.
+    subject_field: Code | None = None
     template: Text | None = None  # blank template's file name
     note: Text | None = None
 
@@ -258,6 +304,14 @@ class Implementation(Strict):
     window: Text | None = None
 
 
+class QuestionFill(Strict):
+    """The one form's field an answer already decides (店面自有还是租用 → 场所产权性质): filled in
+    from the answer and never asked again. ``values``: answer option → the field's option."""
+
+    field: Code
+    values: dict[Code, Code] = Field(min_length=1)
+
+
 class Question(Strict):
     code: Code
     text: Text
@@ -266,6 +320,7 @@ class Question(Strict):
     required: bool = True
     when: Text | None = None
     help: Text | None = None
+    fills: QuestionFill | None = None
 
 
 class Component(Strict):

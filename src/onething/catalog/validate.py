@@ -71,8 +71,10 @@ def build_catalog(sources: SourceSet) -> tuple[Catalog | None, list[Problem]]:
     data_elements = {k: e.value for k, e in c.unique("data_elements", "数据元").items()}
     materials = _materials(c, license_types)
     items = _items(c, org_kinds, license_types, data_elements, materials)
+    _subject_fields(c, materials, items, data_elements)
     implementations = _implementations(c, items, regions)
     things = _things(c, items, org_kinds)
+    _question_fills(c, things, data_elements)
     _material_conditions(c, items, things)
     if not things and not c.problems:
         c.problems.append(Problem(str(sources.root), 1, "目录中没有任何一件事，拒绝载入空目录"))
@@ -127,8 +129,91 @@ def _license_types(c: _Checker, org_kinds: Mapping[str, spec.OrgKind]) -> dict[s
 def _materials(c: _Checker, license_types: Mapping[str, spec.LicenseType]) -> dict[str, spec.Material]:
     found = c.unique("materials", "材料")
     for entry in found.values():
-        c.exists(entry, entry.value.license_type, license_types, "证照类型", "license_type")
+        known = c.exists(entry, entry.value.license_type, license_types, "证照类型", "license_type")
+        license_type = license_types.get(entry.value.license_type or "") if known else None
+        _subject(c, entry, entry.value, license_type)
     return {k: e.value for k, e in found.items()}
+
+
+def _subject(c: _Checker, entry: Located, m: spec.Material, license_type: spec.LicenseType | None) -> None:
+    """Whose document a material is must fit the license that may stand in for it (免提交)."""
+    subject = m.subject
+    if subject is None:
+        if m.subject_field is not None:
+            c.report(entry, "给出了 subject_field 的材料必须同时给出 subject", "subject_field")
+        return
+    name = f"{subject.value}（{spec.SUBJECT_NAMES[subject]}）"
+    if license_type is not None:
+        if license_type.holder is spec.Audience.individual and subject not in spec.PERSON_SUBJECTS:
+            c.report(
+                entry,
+                f"材料可由个人持有的电子证照「{license_type.name}」代替，subject 应为个人，不能是 {name}",
+                "subject",
+            )
+        if license_type.holder is spec.Audience.enterprise and subject is not spec.Subject.enterprise:
+            c.report(
+                entry,
+                f"材料可由企业持有的电子证照「{license_type.name}」代替，subject 应为 enterprise，不能是 {name}",
+                "subject",
+            )
+        if license_type.identity and subject not in spec.IDENTIFIED_SUBJECTS:
+            c.report(
+                entry,
+                f"身份证件「{license_type.name}」只能代替持证人本人的材料，{name}的身份证件不在申请人名下",
+                "subject",
+            )
+    if subject in spec.FORM_IDENTIFIED_SUBJECTS and m.subject_field is None:
+        c.report(entry, f"subject 为 {name}的材料必须用 subject_field 指明表单中哪一项是此人的公民身份号码", "subject")
+    if m.subject_field is not None and subject not in spec.IDENTIFIED_SUBJECTS:
+        c.report(entry, f"subject {name}不以公民身份号码识别，不能给出 subject_field", "subject_field")
+
+
+def _subject_fields(
+    c: _Checker,
+    materials: Mapping[str, spec.Material],
+    items: Mapping[str, CompiledItem],
+    data_elements: Mapping[str, spec.DataElement],
+) -> None:
+    """``subject_field`` names a form field holding an ID number; for a person known only by that field
+    (a spouse), every item asking for the material must ask for the field too, or no license could stand in."""
+    fields: dict[str, spec.DataElement] = dict(data_elements)
+    for item in items.values():
+        for extra in item.spec.extra_fields:
+            fields.setdefault(extra.code, extra)
+    entries = {e.value.code: e for e in c.sources.entries["materials"]}
+    usable: set[str] = set()
+    for code, m in materials.items():
+        if m.subject_field is None or code not in entries:
+            continue
+        entry, field = entries[code], fields.get(m.subject_field)
+        if field is None:
+            hint = _did_you_mean(m.subject_field, fields)
+            c.report(entry, f"subject_field 引用的字段 {m.subject_field!r} 不存在{hint}", "subject_field")
+        elif field.format is not spec.FieldFormat.id_number:
+            c.report(
+                entry,
+                f"subject_field {m.subject_field!r}（{field.label}）不是公民身份号码字段（format: id_number）",
+                "subject_field",
+            )
+        else:
+            usable.add(code)
+    item_entries = {e.value.code: e for e in c.sources.entries["items"]}
+    for code, item in items.items():
+        asked = set(item.spec.fields) | {f.code for f in item.spec.extra_fields}
+        for i, ref in enumerate(item.spec.materials):
+            material = materials.get(ref.material)
+            subject = material.subject if material is not None and ref.material in usable else None
+            if material is None or subject is None or subject not in spec.FORM_IDENTIFIED_SUBJECTS:
+                continue
+            if material.subject_field not in asked:
+                c.report(
+                    item_entries[code],
+                    f"材料 {ref.material} 按表单字段 {material.subject_field} 识别{spec.SUBJECT_NAMES[subject]}，"
+                    "本事项的表单却没有这一项",
+                    "materials",
+                    i,
+                    "material",
+                )
 
 
 def _items(
@@ -211,6 +296,34 @@ def _things(
         compiled[code] = CompiledThing(thing, tuple(questions), tuple(components), index)
         _promise_covers_critical_path(c, entry, compiled[code], items)
     return compiled
+
+
+def _question_fills(
+    c: _Checker, things: Mapping[str, CompiledThing], data_elements: Mapping[str, spec.DataElement]
+) -> None:
+    """An answer fills a choice field: both sides' options must exist, and one answer fills one value."""
+    for entry in c.unique("things", "一件事").values():
+        thing: spec.Thing = entry.value
+        if thing.code not in things:
+            continue
+        for qi, q in enumerate(thing.questions):
+            if q.fills is None:
+                continue
+            where = ("questions", qi, "fills")
+            element = data_elements.get(q.fills.field)
+            if element is None:
+                c.report(entry, f"fills 指向的字段 {q.fills.field!r} 不存在", *where, "field")
+                continue
+            if q.multiple or element.type is not spec.FieldType.enum:
+                c.report(entry, "fills 只能由单选问题填写单选（enum）字段", *where, "field")
+                continue
+            asked = {o.code for o in q.options}
+            offered = {o.code for o in element.options}
+            for answer, value in q.fills.values.items():
+                if answer not in asked:
+                    c.report(entry, f"问题没有选项 {answer!r}", *where, "values", answer)
+                if value not in offered:
+                    c.report(entry, f"字段「{element.label}」没有选项 {value!r}", *where, "values", answer)
 
 
 def _questions(c: _Checker, entry: Located, thing: spec.Thing) -> list[CompiledQuestion]:

@@ -37,6 +37,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.orm import Session
 
+from onething.kit import clock
 from onething.models import Evaluation, EvaluationDaily, Org, Region
 from onething.supervision import rollup
 from onething.supervision.rules import COUNTERS
@@ -402,8 +403,8 @@ def generate(
 
     if count < 0:
         raise ValueError("count must not be negative")
-    end = end or dt.date.today()
-    now = dt.datetime.now(dt.UTC)
+    end = end or clock.today()
+    now = clock.now()
     params: dict[str, Any] = {"seed": seed, "end": end, "days": days, "now": now}
     seconds: dict[str, float] = {}
     started = time.perf_counter()

@@ -1,5 +1,6 @@
 """The demo citizens' e-license wallets: a 居民身份证 and a 居民户口簿 each, issued and sealed by their
-county's public security bureau, so applications show licenses standing in for paper (免提交)."""
+county's public security bureau, so applications show licenses standing in for paper (免提交); and the
+demo enterprise's 营业执照, from the legal-person library."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ from sqlalchemy.orm import Session
 
 from onething.cases.context import SYSTEM
 from onething.catalog.model import Catalog
-from onething.demo.accounts import CITIZENS, Citizen
+from onething.demo.accounts import CITIZENS, ENTERPRISE, Citizen
 from onething.kit.validators import birth_date_from_id
 from onething.licenses import service as licenses
+from onething.licenses.stock import import_business_license
 from onething.models import License, Org
 
 WALLET = ("resident_id_card", "household_register")
 _GENDER = {"male": "男", "female": "女"}
+# The legal-person library keeps no business scope: the registry's, for 敏记餐饮's licence.
+_SCOPE = "餐饮服务；食品销售（仅销售预包装食品）；酒类零售；烟草制品零售"
 
 
 def _fields(citizen: Citizen, license_type: str) -> list[tuple[str, str, str]]:
@@ -44,5 +48,7 @@ def seed_wallets(session: Session, catalog: Catalog) -> int:
                 session, SYSTEM, catalog.license_types[code], bureau, holder, fields, note="演示数据：存量证照入库"
             )
             issued += 1
+    if import_business_license(session, SYSTEM, catalog, str(ENTERPRISE["credit_code"]), scope=_SCOPE):
+        issued += 1
     session.flush()
     return issued

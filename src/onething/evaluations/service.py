@@ -4,6 +4,7 @@ a bad review into a rectification and move it step by step; close what lapses. N
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -31,7 +32,6 @@ from onething.kit.db import insert_ignoring
 from onething.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onething.kit.settings import get_settings
 from onething.models import Case, CaseEvent, Evaluation, EvaluationEvent, Rectification
-from onething.models.base import utcnow
 from onething.outbox.service import enqueue
 
 IN_PERSON_CHANNELS = ("window", "helper")
@@ -53,7 +53,7 @@ def _event(
         EvaluationEvent(
             evaluation_id=evaluation_id,
             rectification_id=rect.id if rect else None,
-            at=utcnow(),
+            at=clock.now(),
             actor_id=principal.user_id,
             actor_name=principal.name if principal.authenticated else "系统",
             action=action,
@@ -102,8 +102,8 @@ def occasion_values(event: CaseEvent, case: Case, window_days: int, today_cal: A
         "concluded_on": day,
         "closes_on": closes_on(today_cal, day, window_days),
         "state": "open",
-        "created_at": utcnow(),
-        "updated_at": utcnow(),
+        "created_at": clock.now(),
+        "updated_at": clock.now(),
         "version": 1,
     }
 
@@ -185,7 +185,7 @@ def rate(session: Session, principal: Principal, number: str, body: RateIn) -> E
     check_rating(ev.service_kind, Rating(body.level, body.scores, body.tags, body.comment, body.channel))
     ev.state, ev.level, ev.bad = "rated", body.level, is_bad(body.level)
     ev.scores, ev.tags, ev.comment = dict(body.scores), list(body.tags), (body.comment or "").strip() or None
-    ev.rating_channel, ev.rater_id, ev.rated_at, ev.real_name = body.channel, principal.user_id, utcnow(), True
+    ev.rating_channel, ev.rater_id, ev.rated_at, ev.real_name = body.channel, principal.user_id, clock.now(), True
     _event(session, principal, ev.id, "rate", "open", "rated", LEVELS[body.level], detail={"channel": body.channel})
     if ev.bad:
         _open_rectification(session, principal, ev, case)
@@ -237,8 +237,8 @@ def rerate(session: Session, principal: Principal, evaluation_id: int, body: Rer
     step = next_step("rerate", rect.status)
     if rect.rerate_closes_on is not None and clock.today() > rect.rerate_closes_on:
         raise Conflict(f"追评期已于 {rect.rerate_closes_on:%Y-%m-%d} 结束", field="id", code="rerate_closed")
-    ev.rerate_level, ev.rerate_comment, ev.rerated_at = body.level, (body.comment or "").strip() or None, utcnow()
-    before, rect.status, rect.closed_at = rect.status, step, utcnow()
+    ev.rerate_level, ev.rerate_comment, ev.rerated_at = body.level, (body.comment or "").strip() or None, clock.now()
+    before, rect.status, rect.closed_at = rect.status, step, clock.now()
     _event(session, principal, ev.id, "rerate", before, step, LEVELS[body.level], rect=rect)
     return ev
 
@@ -296,7 +296,7 @@ def _event_name(action: str, fields: dict[str, Any]) -> str:
 
 
 def _apply(session: Session, rect: Rectification, ev: Evaluation, action: str, f: dict[str, Any]) -> str:
-    at = utcnow()
+    at = clock.now()
     if action == "callback":
         rect.contacted, rect.callback_note, rect.called_back_at = f["contacted"], f["note"], at
         ev.called_back = bool(f["contacted"])
@@ -337,9 +337,79 @@ def expire(session: Session, today: dt.date, limit: int = 5000) -> int:
         _event(session, SYSTEM, ev.id, target, "open", target, ACTION_NAMES[target])
         done += 1
     for rect in repo.rerate_lapsed(session, today, limit):
-        rect.status, rect.closed_at = Step.closed, utcnow()
+        rect.status, rect.closed_at = Step.closed, clock.now()
         _event(
             session, SYSTEM, rect.evaluation_id, "close", Step.answered, Step.closed, "追评期满，整改办结", rect=rect
         )
         done += 1
     return done
+
+
+# -- may this person rate now (pages read the answer; no template knows an occasion's state) ---------
+
+
+@dataclass(frozen=True, slots=True)
+class RatingChances:
+    """What a reader of a case may do about its occasions now: ``open`` — the ids they may rate;
+    ``why_not`` — for each other occasion, why not in words; ``notice`` — when nothing may be rated,
+    what to tell them (办结后可评价, 评价期已过, …)."""
+
+    open: frozenset[int] = frozenset()
+    why_not: dict[int, str] = field(default_factory=dict)
+    notice: str | None = None
+
+    @property
+    def can_rate(self) -> bool:
+        return bool(self.open)
+
+
+def _why_not(ev: Evaluation, applicant: bool, today: dt.date) -> str | None:
+    """Why ``ev`` cannot be rated now (the same rules as ``rate``), or None when it can."""
+    if ev.state == "rated":
+        return "本次服务已评价。"
+    if ev.state == "default_good":
+        return f"评价期已于 {ev.closes_on:%Y-%m-%d} 结束，按规定计为默认好评。"
+    if ev.state != "open" or today > ev.closes_on:
+        return f"评价期已于 {ev.closes_on:%Y-%m-%d} 结束，不能再评价。"
+    if not applicant:
+        return f"待申请人评价（评价期至 {ev.closes_on:%Y-%m-%d}）。"
+    return None
+
+
+def _notice(case: Case, occasions: list[Evaluation], why_not: dict[int, str], applicant: bool) -> str:
+    """Why nothing of this case can be rated now, in one sentence."""
+    if not occasions:
+        if case.status == "withdrawn":
+            return "申请已撤回，没有需要评价的服务。"
+        if case.channel in IN_PERSON_CHANNELS:
+            return "窗口受理、办结交付等每次服务完成后可评价，本办件还没有完成的服务。"
+        return "办结后可评价：办件办结（或作出不予受理决定）后，您可以在这里评价本次服务。"
+    if all(o.state == "rated" for o in occasions):
+        return "本办件的服务都已评价，感谢您的评价。"
+    if not applicant:
+        return "只有本办件的申请人可以评价。"
+    return "评价期已过，不能再评价。" if len(occasions) > 1 else why_not[occasions[0].id]
+
+
+def rating_chances(session: Session, principal: Principal, number: str, *, enrol: bool = True) -> RatingChances:
+    """Whether ``principal`` may rate each occasion of case ``number`` now, and why not. With
+    ``enrol`` the occasions the periodic job has not reached yet are enrolled first (as the rating
+    page does); without, it only reads. A case the principal may not read is refused (404)."""
+    case = find_case(session, principal, number)
+    occasions = ensure_occasions(session, case) if enrol else list(repo.occasions_of_case(session, number))
+    applicant, today = is_applicant(principal, case), clock.today()
+    why_not = {o.id: why for o in occasions if (why := _why_not(o, applicant, today)) is not None}
+    open_ids = frozenset(o.id for o in occasions if o.id not in why_not)
+    notice = None if open_ids else _notice(case, occasions, why_not, applicant)
+    return RatingChances(open_ids, why_not, notice)
+
+
+def rateable(session: Session, principal: Principal, case_number: str) -> bool:
+    """Whether ``principal`` may rate some service of this case now: the case page shows its
+    "评价本次服务" link only then. False for whoever may not read the case."""
+    if not principal.authenticated:
+        return False
+    try:
+        return rating_chances(session, principal, case_number).can_rate
+    except NotFound:
+        return False

@@ -318,7 +318,7 @@ def _steps(thing: CompiledThing, items: Sequence[GuideItem], hall: str) -> tuple
                 span = max(i.finish_day for i in group) - min(i.start_day for i in group)
                 names = "、".join(i.name for i in group)
                 steps.append(
-                    ("review", f"第{n}阶段：{name}", f"{len(group)} 个事项并联办理，约 {span} 个工作日：{names}。")
+                    ("review", f"第{n}阶段：{name}", f"{len(group)} 个事项并联办理，{_about(span)}：{names}。")
                 )
     else:
         for start in sorted({i.start_day for i in items}):
@@ -340,3 +340,7 @@ def _steps(thing: CompiledThing, items: Sequence[GuideItem], hall: str) -> tuple
         detail = "办结后通过短信和“我的办件”告知结果，需领取的在综合窗口统一领取或免费邮寄。"
     steps.append(("delivery", "统一出件", detail))
     return tuple(Step(n, kind, name, detail) for n, (kind, name, detail) in enumerate(steps, start=1))
+
+
+def _about(span: int) -> str:
+    return "当天办结" if span == 0 else f"约 {span} 个工作日"

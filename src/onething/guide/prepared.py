@@ -85,14 +85,14 @@ def _prepare(catalog: Catalog) -> Prepared:
         for code, m in catalog.materials.items()
     }
     fields = {
-        code: FieldView(e.group, e.group in _OPTIONAL_GROUPS, field_static(e))
+        code: FieldView(e.group, e.optional or e.group in _OPTIONAL_GROUPS, field_static(e))
         for code, e in catalog.data_elements.items()
     }
     extras = {
         code: FormGroup(
             f"item:{code}",
             f"{item.spec.name}专项信息",
-            tuple(FormField(**field_static(e), required=True, items=(code,)) for e in item.spec.extra_fields),
+            tuple(FormField(**field_static(e), required=not e.optional, items=(code,)) for e in item.spec.extra_fields),
         )
         for code, item in catalog.items.items()
         if item.spec.extra_fields

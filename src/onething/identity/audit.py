@@ -15,7 +15,6 @@ from onething.kit import clock
 from onething.kit.masking import mask_text
 from onething.kit.pagination import Page, page
 from onething.models import AuditEntry
-from onething.models.base import utcnow
 
 
 def record(
@@ -34,7 +33,7 @@ def record(
     repo.add(
         session,
         AuditEntry(
-            at=utcnow(),
+            at=clock.now(),
             user_id=principal.user_id,
             user_name=principal.name if principal.authenticated else None,
             org_id=principal.org_id,

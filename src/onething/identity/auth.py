@@ -20,7 +20,6 @@ from onething.kit import clock, signing
 from onething.kit.errors import AppError, NotFound, TooManyRequests, Unauthorized
 from onething.kit.settings import get_settings
 from onething.models import AuthSession, LoginFailure, User
-from onething.models.base import utcnow
 
 WEB, API = "web", "api"
 # last_seen_at is written at most this often, so reading pages does not mean writing rows.
@@ -50,7 +49,7 @@ def authenticate(session: Session, login: str, password: str, ip: str, now: dt.d
     """The user, or an error. A refusal records the failure: the caller must commit even then
     (see ``LoginRefused``), otherwise throttling would forget it."""
     s = get_settings()
-    now = now or utcnow()
+    now = now or clock.now()
     key = account_key(login)
     window = dt.timedelta(minutes=s.login_window_minutes)
     # Parallel guesses at one account queue here, so each sees the failures before it.
@@ -94,7 +93,7 @@ def open_session(
     now: dt.datetime | None = None,
 ) -> Issued:
     s = get_settings()
-    now = now or utcnow()
+    now = now or clock.now()
     limit = s.session_hours if kind == WEB else s.token_hours
     hours = min(hours, limit) if hours else limit
     token = secrets.token_urlsafe(32)
@@ -117,7 +116,7 @@ def resolve(
     session: Session, token: str, kind: str, ip: str | None, now: dt.datetime | None = None
 ) -> Principal | None:
     """The principal behind a live token of ``kind``, or None (unknown, expired, idle, revoked)."""
-    now = now or utcnow()
+    now = now or clock.now()
     row = repo.auth_session(session, signing.sha256(token))
     if row is None or row.kind != kind or row.revoked_at is not None or row.expires_at <= now:
         return None
@@ -156,10 +155,10 @@ def revoke(session: Session, principal: Principal, session_id: int, now: dt.date
     if row is None or row.user_id != principal.user_id:
         raise NotFound("找不到该令牌", field="id")
     if row.revoked_at is None:
-        row.revoked_at = now or utcnow()
+        row.revoked_at = now or clock.now()
 
 
 def tokens(session: Session, principal: Principal) -> list[AuthSession]:
     principal.require_login()
     assert principal.user_id is not None
-    return list(repo.tokens_of(session, principal.user_id, utcnow()))
+    return list(repo.tokens_of(session, principal.user_id, clock.now()))

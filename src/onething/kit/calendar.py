@@ -117,3 +117,13 @@ def build_calendar(
     overrides: Iterable[tuple[dt.date, bool]], complete_years: Iterable[int], fallback: Fallback
 ) -> WorkCalendar:
     return WorkCalendar(dict(overrides), frozenset(complete_years), fallback)
+
+
+def workdays(days: float | None, zero: str = "即办") -> str:
+    """A number of working days as people say it: ``0`` is 即办 (or ``zero``), ``2.5`` is "2.5 个工作日"."""
+    if days is None:
+        return "—"
+    if days == 0:
+        return zero
+    shown = f"{days:.2f}".rstrip("0").rstrip(".") if isinstance(days, float) else str(days)
+    return f"{shown} 个工作日"

@@ -39,7 +39,7 @@ _INK = "#202124"  # text
 _GRID = "#dadce0"  # grid lines
 _FONT = 12  # default font size, user units
 _SMALL = 11
-_EMPTY = "暂无数据"
+_EMPTY = "暂无数据"  # what an empty chart says unless its caller words it (``empty=``)
 _LEFT = 44.0  # left edge of the plot: room for the y tick labels
 _DESC_ITEMS = 20  # at most this many values are read out in a <desc>
 _ids = itertools.count(1)
@@ -145,10 +145,15 @@ def _svg(cid: str, title: str, desc: str, width: int, height: float, body: Seque
     return "".join([head, heading, *body, "</svg>"])
 
 
-def _empty(title: str, width: int, height: float) -> str:
+def _empty(title: str, width: int, height: float, message: str = _EMPTY) -> str:
     cid, height = _chart_id("empty", title), min(height, 120)
-    body = [_text(width / 2, height / 2 + 8, _EMPTY, size=_FONT, fill=GREY, cls="chart-empty")]
-    return _svg(cid, title, f"{title}：{_EMPTY}。", width, height, body)
+    body = [_text(width / 2, height / 2 + 8, message, size=_FONT, fill=GREY, cls="chart-empty")]
+    return _svg(cid, title, f"{title}：{message}。", width, height, body)
+
+
+def _nothing_to_draw(values: Sequence[float | None]) -> bool:
+    """No value, or only zeros: bars would all sit flat on the axis and say nothing."""
+    return not any(v for v in values if v is not None)
 
 
 def _number(values: Sequence[float | None], i: int) -> float | None:
@@ -212,19 +217,21 @@ def _legend(names: Sequence[str], width: int, y: float) -> tuple[list[str], floa
 def bar_chart(
     title: str,
     labels: Sequence[str],
-    values: Sequence[float],
+    values: Sequence[float | None],
     *,
     unit: str = "",
     width: int = 640,
     height: int = 260,
     reference: float | None = None,
     reference_label: str = "",
+    empty: str = _EMPTY,
 ) -> str:
-    """Vertical bars with their values; ``reference`` adds a dashed line (e.g. the promised days)."""
+    """Vertical bars with their values; ``reference`` adds a dashed line (e.g. the promised days).
+    With no value above or below zero there is nothing to draw: the chart says ``empty`` instead."""
     n = min(len(labels), len(values))
-    if n == 0:
-        return _empty(title, width, height)
     vals = [_number(values, i) for i in range(n)]
+    if _nothing_to_draw(vals):
+        return _empty(title, width, height, empty)
     ref = reference if reference is not None and math.isfinite(reference) else None
     ticks = nice_ticks(0.0, max([v or 0.0 for v in vals] + [ref or 0.0]) or 1.0)
     right, bottom = width - 12.0, height - 28.0
@@ -249,18 +256,20 @@ def bar_chart(
 def hbar_chart(
     title: str,
     labels: Sequence[str],
-    values: Sequence[float],
+    values: Sequence[float | None],
     *,
     unit: str = "",
     width: int = 640,
     bar_height: int = 22,
     highlight_over: float | None = None,
+    empty: str = _EMPTY,
 ) -> str:
-    """Horizontal bars, label on the left and value on the right; bars over ``highlight_over`` in red."""
+    """Horizontal bars, label on the left and value on the right; bars over ``highlight_over`` in red.
+    With no value above or below zero the chart says ``empty`` instead."""
     n = min(len(labels), len(values))
-    if n == 0:
-        return _empty(title, width, 120)
     vals = [_number(values, i) for i in range(n)]
+    if _nothing_to_draw(vals):
+        return _empty(title, width, 120, empty)
     limit = highlight_over if highlight_over is not None and math.isfinite(highlight_over) else None
     gap, top = max(4, bar_height // 3), 32.0
     height = top + n * (bar_height + gap) + (22 if limit is not None else 8)
@@ -297,13 +306,15 @@ def line_chart(
     height: int = 260,
     y_min: float | None = None,
     y_max: float | None = None,
+    empty: str = _EMPTY,
 ) -> str:
-    """One polyline per series; ``None`` leaves a gap. ``y_min``/``y_max`` fix the axis bounds."""
+    """One polyline per series; ``None`` leaves a gap. ``y_min``/``y_max`` fix the axis bounds. With
+    no value at all the chart says ``empty`` (a line at zero is drawn: it is a value, and visible)."""
     n = len(x_labels)
     data = {name: [_number(vals, i) for i in range(n)] for name, vals in series.items()}
     present = [v for vals in data.values() for v in vals if v is not None]
     if not present:
-        return _empty(title, width, height)
+        return _empty(title, width, height, empty)
     ticks = nice_ticks(min(0.0, *present) if y_min is None else y_min, max(present) if y_max is None else y_max)
     lo = ticks[0] if y_min is None else y_min
     hi = ticks[-1] if y_max is None else max(y_max, lo + 1e-9)
@@ -351,14 +362,21 @@ def line_chart(
 
 
 def stacked_bar(
-    title: str, labels: Sequence[str], stacks: Mapping[str, Sequence[float]], *, width: int = 640, height: int = 260
+    title: str,
+    labels: Sequence[str],
+    stacks: Mapping[str, Sequence[float]],
+    *,
+    width: int = 640,
+    height: int = 260,
+    empty: str = _EMPTY,
 ) -> str:
-    """Bars split into coloured segments, one per key of ``stacks``; the total above each bar."""
+    """Bars split into coloured segments, one per key of ``stacks``; the total above each bar. With
+    nothing above zero the chart says ``empty`` instead."""
     n, names = len(labels), list(stacks)
     grid = [[_number(stacks[name], i) or 0.0 for name in names] for i in range(n)]
     totals = [sum(max(v, 0.0) for v in row) for row in grid]
-    if n == 0 or not names:
-        return _empty(title, width, height)
+    if n == 0 or not names or not any(totals):
+        return _empty(title, width, height, empty)
     ticks = nice_ticks(0.0, max(totals) or 1.0)
     legend, top = _legend(names, width, 38.0)
     right, bottom = width - 12.0, height - 28.0

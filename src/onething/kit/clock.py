@@ -22,21 +22,49 @@ def zone() -> ZoneInfo:
     return _zone(get_settings().timezone)
 
 
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-# A pinned "today" for demos and tests that replay a timeline across holidays (see ``pinned``).
+# The one clock. Every "now" and "today" in the platform comes from here, never from
+# ``datetime.now()`` or ``date.today()``: a timestamp and the day it belongs to must agree, or a
+# statistic for a month misses the ratings made in it. ``_shift`` moves the whole process (tests and
+# the demo's replays); ``_pinned`` moves one context (a job run "as of" a day).
+_shift = dt.timedelta(0)
 _pinned: ContextVar[dt.date | None] = ContextVar("pinned_today", default=None)
 
 
+def _real() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def now() -> dt.datetime:
+    moment = _real() + _shift
+    day = _pinned.get()
+    if day is None:
+        return moment
+    # A pinned day keeps the time of day, so events within the block still come in order.
+    there = moment.astimezone(zone())
+    return dt.datetime.combine(day, there.timetz()).astimezone(dt.UTC)
+
+
 def today() -> dt.date:
-    return _pinned.get() or now().astimezone(zone()).date()
+    return now().astimezone(zone()).date()
+
+
+def shift_to(moment: dt.datetime) -> dt.timedelta:
+    """The shift that makes ``now()`` read ``moment`` (aware) from this instant on."""
+    return moment - _real()
+
+
+def travel(moment: dt.datetime | None) -> None:
+    """Move the whole process's clock to ``moment`` (time goes on from there); ``None`` returns to
+    real time. For tests (``monkeypatch.setattr(clock, "_shift", shift_to(...))`` undoes itself)
+    and demo replays; a running server never calls it."""
+    global _shift
+    _shift = dt.timedelta(0) if moment is None else shift_to(moment)
 
 
 @contextmanager
 def pinned(day: dt.date) -> Iterator[None]:
-    """Within the block, ``today()`` is ``day``: working-day clocks run on a chosen calendar."""
+    """Within the block, ``today()`` is ``day`` and ``now()`` is that day at the current time of
+    day: working-day clocks and the timestamps they compare with run on one chosen calendar."""
     token = _pinned.set(day)
     try:
         yield

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 
+from onething.kit import clock
 from onething.kit.errors import ValidationFailed
 
 
@@ -59,7 +60,7 @@ def id_number(value: str, *, today: dt.date | None = None) -> str:
         born = dt.date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
     except ValueError:
         raise InvalidValue("公民身份号码中的出生日期不存在") from None
-    if born > (today or dt.date.today()) or born.year < 1900:
+    if born > (today or clock.today()) or born.year < 1900:
         raise InvalidValue("公民身份号码中的出生日期不合理")
     if id_number_check_char(v[:17]) != v[17]:
         raise InvalidValue("公民身份号码校验码不正确，请核对是否输错")

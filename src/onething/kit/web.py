@@ -93,15 +93,21 @@ HtmlErrors = Callable[[Request, int, str], Response | None]
 
 
 def install_error_handlers(app: FastAPI, html: HtmlErrors | None = None) -> None:
-    """JSON errors everywhere; ``html`` may render a page instead for browsers on page routes."""
+    """JSON errors everywhere; ``html`` may render a page instead for browsers on page routes.
 
-    def respond(request: Request, status: int, code: str, message: str, field: str | None) -> Response:
-        page = html(request, status, message) if html else None
+    ``html`` is asked only when the client accepts HTML (programs get their JSON without a detour), and
+    in the thread pool: a page may need the database (who is looking, for the header of a page whose
+    route never ran, such as an unknown address), and the event loop must not wait on it."""
+
+    async def respond(request: Request, status: int, code: str, message: str, field: str | None) -> Response:
+        page = None
+        if html is not None and "text/html" in request.headers.get("accept", ""):
+            page = await run_in_threadpool(html, request, status, message)
         return page or _error(status, code, message, field)
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:
-        return respond(request, exc.status, exc.code, exc.message, exc.field)
+        return await respond(request, exc.status, exc.code, exc.message, exc.field)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -113,19 +119,19 @@ def install_error_handlers(app: FastAPI, html: HtmlErrors | None = None) -> None
     @app.exception_handler(IntegrityError)
     async def _conflict(request: Request, exc: IntegrityError) -> Response:
         log.warning("integrity error: %s", exc.orig.__class__.__name__)
-        return respond(request, 409, "conflict", "数据与已有记录冲突，未作任何修改，请刷新后重试", None)
+        return await respond(request, 409, "conflict", "数据与已有记录冲突，未作任何修改，请刷新后重试", None)
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> Response:
         # Another request changed the row between our read and our write (version column).
-        return respond(request, 409, "stale", "该记录已被他人同时修改，本次操作未生效，请刷新后重试", None)
+        return await respond(request, 409, "stale", "该记录已被他人同时修改，本次操作未生效，请刷新后重试", None)
 
     @app.exception_handler(SQLAlchemyError)
     async def _database(request: Request, exc: SQLAlchemyError) -> Response:
         log.error("database error: %s", exc.__class__.__name__)
-        return respond(request, 503, "database_unavailable", "数据库暂时不可用，请稍后重试", None)
+        return await respond(request, 503, "database_unavailable", "数据库暂时不可用，请稍后重试", None)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code, message = _HTTP_CODES.get(exc.status_code, ("http_error", str(exc.detail)))
-        return respond(request, exc.status_code, code, message, None)
+        return await respond(request, exc.status_code, code, message, None)

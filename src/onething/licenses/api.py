@@ -11,16 +11,15 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from onething.identity.deps import PrincipalDep
-from onething.kit.errors import ValidationFailed
+from onething.kit.errors import NotFound
 from onething.kit.web import SessionDep
-from onething.licenses import render, views
+from onething.licenses import public, render, views
 from onething.licenses import service as licenses
 from onething.licenses.schemas import LicenseDetail, LicenseOut, SealOut, StatusIn, VerifyOut
 from onething.models import License
 
 router = APIRouter(prefix="/api/v1", tags=["电子证照"])
 PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
-MAX_DOCUMENT = 256 * 1024
 
 
 @router.get("/me/licenses", response_model=list[LicenseOut])
@@ -66,21 +65,17 @@ def change_status(identifier: str, body: StatusIn, principal: PrincipalDep, sess
 @router.post("/licenses/verify", response_model=VerifyOut)
 async def verify(request: Request, session: SessionDep, file: Annotated[UploadFile | None, File()] = None) -> Any:
     """核验证照文件：上传（multipart 字段 file）或直接以 JSON 正文提交下载的证照文件。无需登录。"""
-    raw = await (file.read(MAX_DOCUMENT + 1) if file is not None else request.body())
-    if len(raw) > MAX_DOCUMENT:
-        raise ValidationFailed("证照文件过大", field="file", code="file_too_large")
-    try:
-        doc = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise ValidationFailed("证照文件不是有效的 JSON", field="file", code="not_json") from None
-    verdict, row = await run_in_threadpool(licenses.verify_document, session, doc)
-    return views.verdict_out(verdict, row)
+    raw = await (file.read(public.MAX_DOCUMENT + 1) if file is not None else request.body())
+    doc = public.read_document(raw)
+    return await run_in_threadpool(public.check_document, session, doc)
 
 
 @router.get("/licenses/{identifier}/verify", response_model=VerifyOut)
 def verify_identifier(identifier: str, session: SessionDep) -> Any:
-    """按证照标识核验（公开，个人信息已脱敏）。"""
-    out, _ = views.public_check(session, identifier)
+    """按证照标识核验（公开）：企业证照显示依法公示的登记信息，个人证照只显示脱敏姓名、类型、发证机构、有效期与状态。"""
+    out, row = public.check_identifier(session, public.well_formed(identifier))
+    if row is None:
+        raise NotFound(public.NOT_ON_RECORD, field="identifier", code="license_not_found")
     return out
 
 

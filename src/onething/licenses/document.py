@@ -118,7 +118,7 @@ def check_signature(content: Mapping[str, Any], signature_hex: Any, public_key: 
         return [f"签名长度应为 {sm2.SIGNATURE_SIZE} 字节"]
     try:
         data = signed_bytes(content)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):  # not canonical JSON, or nested past all reason
         return ["证照内容格式不正确，无法核验"]
     if not sm2.verify(public_key, data, signature):
         return ["签名与证照内容不符：证照内容或签名已被改动"]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from onething.identity.principal import Principal
 from onething.identity.repository import in_scopes
 from onething.kit.db import insert_ignoring
-from onething.models import License, LicenseEvent, LicenseSequence, Org, SealKey
+from onething.models import Enterprise, License, LicenseEvent, LicenseSequence, Org, SealKey
 
 # Staff of the issuing org who may see and change its licenses.
 ISSUER_STAFF = ("approver", "dept_head")
@@ -103,6 +103,23 @@ def org_by_code(session: Session, code: str) -> Org | None:
 
 def orgs_of_kinds(session: Session, kinds: Iterable[str]) -> Sequence[Org]:
     return session.scalars(select(Org).where(Org.kind.in_(sorted(set(kinds))), Org.active).order_by(Org.code)).all()
+
+
+def org_of_kind(session: Session, kind: str, region_code: str) -> Org | None:
+    stmt = select(Org).where(Org.kind == kind, Org.region_code == region_code, Org.active).order_by(Org.id)
+    return session.scalars(stmt).first()
+
+
+def enterprise(session: Session, credit_code: str) -> Enterprise | None:
+    return session.scalar(select(Enterprise).where(Enterprise.credit_code == credit_code))
+
+
+def enterprise_names(session: Session, credit_codes: Iterable[str]) -> dict[str, str]:
+    codes = sorted(set(credit_codes))
+    if not codes:
+        return {}
+    stmt = select(Enterprise.credit_code, Enterprise.name).where(Enterprise.credit_code.in_(codes))
+    return {str(code): str(name) for code, name in session.execute(stmt)}
 
 
 def seal_key(session: Session, key_id: str) -> SealKey | None:

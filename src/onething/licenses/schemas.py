@@ -20,22 +20,59 @@ class LicenseOut(BaseModel):
     license_type: str
     type_name: str
     holder_kind: str
+    holder_label: str = Field(description="持证主体的称谓：名称（企业）或持证人（个人）")
     holder_name: str
-    holder_code: str  # masked in lists and on the public page
+    holder_code_label: str = Field(description="统一社会信用代码或公民身份号码")
+    holder_code: str  # masked in lists
     issuer: str
     issued_on: dt.date
     valid_until: dt.date | None
     status: str
     status_name: str
+    badge: str = Field(description="状态的中文说法：有效、已过期、已注销、已吊销…")
     status_reason: str | None
     verify_url: str
 
 
+class HistoryEntry(BaseModel):
+    at: dt.datetime
+    actor: str
+    action: str  # issue | revoke | cancel | expire | penalty_revoke
+    action_name: str  # 签发 …
+    to_status: str
+    to_status_name: str  # 有效 …
+    reason: str | None
+
+
 class LicenseDetail(LicenseOut):
-    fields: list[LicenseField]
+    fields: list[LicenseField]  # what the license prints, never the application's own fields
     seal_key_id: str
     signature: str
-    history: list[dict[str, Any]]
+    history: list[HistoryEntry]
+
+
+class PublicLicense(BaseModel):
+    """What anyone may see of a license: an enterprise's public registration facts in full; of a natural
+    person's document only a masked name, the type, the issuer, the dates and the status."""
+
+    identifier: str
+    license_type: str
+    type_name: str
+    holder_kind: str
+    holder_label: str
+    holder_name: str  # masked for a natural person
+    holder_code_label: str | None
+    holder_code: str | None  # an enterprise's credit code; never a person's ID number
+    number: str | None  # an enterprise's license number; none for a natural person's document
+    issuer: str
+    issued_on: dt.date
+    valid_until: dt.date | None
+    status: str
+    status_name: str
+    badge: str
+    status_reason: str | None  # enterprises only (administrative decisions on them are public)
+    fields: list[LicenseField]  # the type's public fields
+    verify_url: str
 
 
 class VerifyOut(BaseModel):
@@ -43,8 +80,9 @@ class VerifyOut(BaseModel):
     valid: bool = Field(description="真实，且状态有效、在有效期内")
     status: str | None
     status_name: str | None
+    conclusion: str = Field(description="核验结论：真实有效、已注销、已吊销、已过期、核验未通过…")
     reasons: list[str]
-    license: LicenseOut | None = None
+    license: PublicLicense | None = None
 
 
 class VerifyIn(BaseModel):

@@ -22,11 +22,10 @@ from onething.identity.principal import Principal
 from onething.kit import clock, seals, sm2
 from onething.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onething.kit.settings import get_settings
-from onething.licenses import document, identifier
+from onething.licenses import disclosure, document, identifier
 from onething.licenses import repository as repo
 from onething.licenses.enterprises import register_from_case
 from onething.models import Case, License, Org, SealKey, Task
-from onething.models.base import utcnow
 
 SYSTEM_NAME = "系统"
 
@@ -110,7 +109,8 @@ def issue_for_task(session: Session, principal: Principal, catalog: Catalog, cas
     license_type = catalog.license_types[result.license_type]
     org = repo.org(session, task.org_id)
     holder_kind, holder_name, holder_code = _holder(session, principal, case, license_type, org)
-    fields = _fields(catalog, task.item_code, case.form)
+    # What the license certifies, in its own wording: never who filed the case or how to reach them.
+    fields = disclosure.printed(license_type.code, holder_kind, _fields(catalog, task.item_code, case.form))
     return issue(
         session,
         principal,
@@ -264,7 +264,7 @@ def _event(
     repo.add_event(
         session,
         license_id=row.id,
-        at=utcnow(),
+        at=clock.now(),
         actor_id=principal.user_id,
         actor_name=principal.name if principal.authenticated else SYSTEM_NAME,
         action=action,
@@ -305,7 +305,7 @@ def is_issuer(principal: Principal, row: License) -> bool:
 
 def set_status(session: Session, principal: Principal, row: License, action: str, reason: str) -> License:
     before, row.status = row.status, document.CHANGES[action]
-    row.status_reason, row.status_changed_at = reason, utcnow()
+    row.status_reason, row.status_changed_at = reason, clock.now()
     _event(session, principal, row, action, before, row.status, reason)
     return row
 

@@ -84,6 +84,9 @@ class User(Base):
     window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id"))  # clerk's usual counter
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The newest case event this person has seen in 消息: later ones are marked unread. An event id,
+    # not a time, so a clock set back (or a replayed demo) never hides a message.
+    messages_seen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     org: Mapped[Org | None] = relationship(lazy="raise")
     roles: Mapped[list[RoleGrant]] = relationship(

@@ -12,7 +12,7 @@ from onething.identity.deps import PrincipalDep
 from onething.kit.errors import NotFound
 from onething.kit.web import SessionDep
 from onething.models import Payment, Policy, PolicyRun
-from onething.policies import explain, fulfil, runs, service
+from onething.policies import explain, fulfil, runs, service, words
 from onething.policies import repository as repo
 from onething.policies.schemas import (
     BatchOut,
@@ -58,8 +58,11 @@ def edit(code: str, body: EditIn, principal: PrincipalDep, session: SessionDep) 
 
 @router.post("/policies/{code}/check", response_model=VerdictOut)
 def check(code: str, body: CheckIn, principal: PrincipalDep, session: SessionDep) -> Any:
-    """按企业当前数据逐条件核对（单户计算，返回每个条件的实际值与结果）。"""
-    return VerdictOut.of(service.check_now(session, principal, code, body.credit_code, body.as_of).verdict)
+    """按企业当前数据逐条件核对（单户计算，返回每个条件的中文表述、企业的实际数据与结果）。"""
+    checked = service.check_now(session, principal, code, body.credit_code, body.as_of)
+    compiled = repo.compiled(checked.version)
+    lines = words.lines(compiled, checked.verdict, checked.day, service.names(session))
+    return VerdictOut.of(checked.verdict, lines)
 
 
 def _run_out(run: PolicyRun) -> RunOut:
@@ -175,8 +178,10 @@ def paid(payment_id: int, body: PaidIn, principal: PrincipalDep, session: Sessio
 
 @router.get("/enterprises/{credit_code}/policies")
 def enterprise_policies(credit_code: str, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
-    """企业的惠企政策：已享受、可享受、不符合及原因、无法判断（缺少的数据）。"""
+    """企业的惠企政策：已享受、可享受、不符合及原因、无法判断（缺少的数据）。只列适用于企业所在地的政策；
+    standing 为今天的状态（active 有效 · ended 已截止 · upcoming 尚未施行），last_day 为截止日。"""
     found = explain.of_enterprise(session, principal, credit_code)
+    names = service.names(session)
     return {
         "credit_code": credit_code,
         "run": _run_out(found.run).model_dump(mode="json") if found.run else None,
@@ -186,7 +191,11 @@ def enterprise_policies(credit_code: str, principal: PrincipalDep, session: Sess
                 "name": e.policy.name,
                 "mode": e.policy.mode,
                 "version": e.version.number,
-                **VerdictOut.of(e.verdict).model_dump(mode="json"),
+                "standing": e.standing.value,
+                "last_day": e.last_day.isoformat() if e.last_day else None,
+                **VerdictOut.of(
+                    e.verdict, words.lines(e.compiled, e.verdict, found.run.as_of if found.run else found.today, names)
+                ).model_dump(mode="json"),
             }
             for e in found.explained
         ],

@@ -34,7 +34,7 @@ TYPE_NAMES: Final = {
 class Attribute:
     name: str
     type: str
-    label: str  # what people read on the "why / why not" page
+    label: str  # what people read beside the enterprise's figure on the "why / why not" page: no codes
     source: str  # the department whose data it is
     unit: str = ""
 
@@ -48,20 +48,20 @@ ATTRIBUTES: Final[dict[str, Attribute]] = {
     a.name: a
     for a in (
         Attribute("credit_code", STRING, "统一社会信用代码", _BASE),
-        Attribute("region", STRING, "注册地行政区划代码", _BASE),
-        Attribute("industry", STRING, "国民经济行业代码（GB/T 4754-2017）", _BASE),
+        Attribute("region", STRING, "注册地", _BASE),
+        Attribute("industry", STRING, "所属行业", _BASE),
         Attribute("enterprise_type", STRING, "市场主体类型", _BASE),
         Attribute("status", STRING, "登记状态", _BASE),
         Attribute("registered_capital", DOUBLE, "注册资本", _BASE, "万元"),
         Attribute("founded_year", INT, "成立年份", _BASE, "年"),
-        Attribute("years_operating", INT, "成立年限（截至评估日的整年数）", _BASE, "年"),
+        Attribute("years_operating", INT, "成立年限", _BASE, "年"),
         Attribute("staff_count", INT, "从业人数", _BASE, "人"),
-        Attribute("scale", STRING, "企业规模（大型/中型/小型/微型）", _STATS),
+        Attribute("scale", STRING, "企业规模", _STATS),
         Attribute("revenue", DOUBLE, "上年度营业收入", _STATS, "万元"),
         Attribute("above_scale", BOOL, "规模以上企业", _STATS),
         Attribute("above_scale_year", INT, "首次纳入规模以上统计的年份", _STATS, "年"),
         Attribute("tax_paid", DOUBLE, "上年度实缴税额", _TAX, "万元"),
-        Attribute("tax_credit", STRING, "纳税信用等级（A/B/M/C/D）", _TAX),
+        Attribute("tax_credit", STRING, "纳税信用等级", _TAX),
         Attribute("rd_expense", DOUBLE, "上年度研发费用", _TAX, "万元"),
         Attribute("insured_staff", INT, "参保职工人数", _HR, "人"),
         Attribute("social_insurance_paid", DOUBLE, "上年度单位缴纳社会保险费", _HR, "万元"),
@@ -75,7 +75,7 @@ ATTRIBUTES: Final[dict[str, Attribute]] = {
         Attribute("export_value", DOUBLE, "上年度出口额", "商务厅", "万美元"),
         Attribute("dishonest", BOOL, "列入严重失信主体名单", "社会信用体系建设牵头部门"),
         Attribute("major_violation", BOOL, "上年度有重大违法违规记录", "市场监管、生态环境、应急管理等部门"),
-        Attribute("licenses", STRINGS, "持有的有效电子证照（类型代码）", "电子证照库"),
+        Attribute("licenses", STRINGS, "持有的有效电子证照", "电子证照库"),
     )
 }
 

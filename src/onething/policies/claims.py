@@ -11,9 +11,9 @@ import logging
 
 from sqlalchemy.orm import Session
 
+from onething.kit import clock
 from onething.kit.db import insert_ignoring
 from onething.models import Case, Payment, Policy
-from onething.models.base import utcnow
 from onething.outbox.service import enqueue
 from onething.policies import repository as repo
 from onething.policies import snapshot
@@ -100,7 +100,7 @@ def _pay(session: Session, case: Case, policy: Policy) -> bool:
             enterprise_name=enterprise.name,
             amount=amount,
             status="pending",
-            created_at=utcnow(),
+            created_at=clock.now(),
         )
         .returning(Payment.id)
     )

@@ -29,6 +29,14 @@ class Outcome(StrEnum):
     unknown = "unknown"
 
 
+class Standing(StrEnum):
+    """Where a policy stands on a day: people are offered only an active one."""
+
+    upcoming = "upcoming"  # 尚未施行
+    active = "active"
+    ended = "ended"  # 已截止: past its end date, or a dated parameter has no value for the day
+
+
 def region_prefix(region: str) -> str:
     """430000 → "43", 430200 → "4302", 430202 → "430202": the codes inside a region share this prefix."""
     if region.endswith("0000"):
@@ -65,6 +73,9 @@ class Rule:
 class Condition:
     name: str
     rule: Rule
+    # Plain Chinese with {param} placeholders (``policies.words``); None for the automatic region condition,
+    # worded from the region's name, and for versions stored before words were required.
+    words: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +93,22 @@ class Policy:
     def mode(self) -> Mode:
         return self.spec.mode
 
+    @property
+    def last_day(self) -> dt.date | None:
+        """The last day the policy can be applied: its end date, or earlier when a dated parameter runs out
+        (after it the rule would read a value nobody set for that day)."""
+        ends = [self.spec.effective_until, *(p.until for p in self.spec.params.values())]
+        known = [d for d in ends if d is not None]
+        return min(known) if known else None
+
+    def standing(self, day: dt.date) -> Standing:
+        if day < self.spec.effective_from:
+            return Standing.upcoming
+        last = self.last_day
+        return Standing.ended if last is not None and day > last else Standing.active
+
     def in_effect(self, day: dt.date) -> bool:
-        until = self.spec.effective_until
-        return self.spec.effective_from <= day and (until is None or day <= until)
+        return self.standing(day) is Standing.active
 
     def params_on(self, day: dt.date) -> dict[str, Any]:
         """Each parameter's value in effect on ``day``; before its first date, its first value."""
@@ -150,7 +174,7 @@ def compile_policy(spec: PolicySpec) -> Policy:
     faults: list[tuple[str, tuple[str | int, ...]]] = []
     for index, cond in enumerate(spec.conditions):
         try:
-            conditions.append(Condition(cond.name, Rule.compile(cond.when, checker, BOOL)))
+            conditions.append(Condition(cond.name, Rule.compile(cond.when, checker, BOOL), cond.words))
         except RuleError as exc:
             faults.append((f"条件“{cond.name}”：{exc}", ("conditions", index, "when")))
     amount = spec.benefit.amount

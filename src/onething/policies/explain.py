@@ -1,7 +1,13 @@
-""" "Why / why not" for one enterprise: a lookup in the latest run's stored flags, nothing recomputed."""
+""" "Why / why not" for one enterprise: a lookup in the latest run's stored flags, nothing recomputed.
+
+Only the policies whose area covers the enterprise's region are its policies (a 株洲 firm is never told it
+"fails" a 长沙 policy: that policy is simply not for it), and each is marked as it stands today, from the
+policy's current version: an ended one is listed last and never offered.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,14 +15,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from onething.identity.principal import Principal
+from onething.kit import clock
 from onething.kit.errors import ServiceUnavailable
 from onething.models import Payment, Policy, PolicyRun, PolicyVersion
 from onething.policies import repository as repo
 from onething.policies import store
 from onething.policies.bulk import amount_column, flag_column
-from onething.policies.engine import ConditionResult, Outcome, Verdict
+from onething.policies.engine import ConditionResult, Outcome, Standing, Verdict
 from onething.policies.engine import Policy as Compiled
 from onething.policies.service import require_enterprise
+from onething.policies.words import applies
 
 
 def _outcome(flag: bool | None) -> Outcome:
@@ -37,21 +45,35 @@ def verdict_from_row(policy: Compiled, row: dict[str, Any]) -> Verdict:
 @dataclass(frozen=True)
 class Explained:
     policy: Policy
-    version: PolicyVersion
+    version: PolicyVersion  # the one the run evaluated
     compiled: Compiled
     verdict: Verdict
+    standing: Standing  # today, by the policy's current version (an edit may have extended it)
+    last_day: dt.date | None
+
+    @property
+    def offered(self) -> bool:
+        """Shown as something to get or apply for: only a policy in effect today."""
+        return self.standing is Standing.active
 
 
 @dataclass(frozen=True)
 class EnterprisePolicies:
     credit_code: str
     name: str
+    region_code: str
     run: PolicyRun | None
     payments: list[tuple[Payment, Policy]]
-    explained: list[Explained]  # one per policy of the run
+    explained: list[Explained]  # the run's policies for the enterprise's area, ended ones last
+    today: dt.date
 
     def by_outcome(self, outcome: Outcome) -> list[Explained]:
-        return [e for e in self.explained if e.verdict.outcome is outcome]
+        """The policies not ended, with this outcome."""
+        return [e for e in self.explained if e.standing is not Standing.ended and e.verdict.outcome is outcome]
+
+    @property
+    def ended(self) -> list[Explained]:
+        return [e for e in self.explained if e.standing is Standing.ended]
 
 
 def of_enterprise(session: Session, principal: Principal, credit_code: str) -> EnterprisePolicies:
@@ -59,6 +81,7 @@ def of_enterprise(session: Session, principal: Principal, credit_code: str) -> E
     enterprise = repo.enterprise(session, credit_code)
     assert enterprise is not None
     run = repo.latest_done_run(session)
+    today = clock.today()
     explained: list[Explained] = []
     if run is not None and run.result_path and run.snapshot_path and run.part_keys:
         if not (Path(run.result_path).is_dir() and Path(run.snapshot_path).is_dir()):
@@ -71,13 +94,15 @@ def of_enterprise(session: Session, principal: Principal, credit_code: str) -> E
         row = {**values, **flags} if flags is not None and values is not None else None
         if row is not None:
             versions = repo.versions_by_id(session, list(run.versions.values()))
-            policies = {p.id: p for p in repo.policies(session)}
+            current = {p.id: (p, repo.compiled(v)) for p, v in repo.current(session)}
             for _code, vid in sorted(run.versions.items()):
                 version = versions[vid]
+                policy, now = current[version.policy_id]
+                if not applies(policy.region_code, enterprise.region_code):
+                    continue  # another area's policy: not "不符合", not this enterprise's at all
                 compiled = repo.compiled(version)
-                explained.append(
-                    Explained(policies[version.policy_id], version, compiled, verdict_from_row(compiled, row))
-                )
-    return EnterprisePolicies(
-        credit_code, enterprise.name, run, repo.payments_of_enterprise(session, credit_code), explained
-    )
+                verdict = verdict_from_row(compiled, row)
+                explained.append(Explained(policy, version, compiled, verdict, now.standing(today), now.last_day))
+    explained.sort(key=lambda e: e.standing is Standing.ended)  # stable: ended ones after the rest
+    payments = repo.payments_of_enterprise(session, credit_code)
+    return EnterprisePolicies(credit_code, enterprise.name, enterprise.region_code, run, payments, explained, today)

@@ -11,9 +11,9 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from onething.identity.principal import Principal
+from onething.kit import clock
 from onething.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onething.models import Payment, PaymentBatch, Policy, PolicyMatch, PolicyRun
-from onething.models.base import utcnow
 from onething.outbox.service import enqueue
 from onething.policies import repository as repo
 from onething.policies.service import event, find
@@ -166,7 +166,7 @@ def mark_paid(session: Session, principal: Principal, payment_id: int, reference
         raise Forbidden("只有政策发布部门负责人可以登记拨付")
     if payment.status != "pending":
         raise Conflict("这笔兑现已登记拨付", field="payment_id")
-    payment.status, payment.reference, payment.paid_at = "paid", reference, utcnow()
+    payment.status, payment.reference, payment.paid_at = "paid", reference, clock.now()
     event(session, policy.id, "payment", payment.id, "paid", principal, reference=reference)
     enqueue(
         session,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -77,6 +77,13 @@ def issuing_org(session: Session, policy: Policy) -> Org | None:
         .order_by(Org.id)
         .limit(1)
     )
+
+
+def org_keys(session: Session, ids: Collection[int]) -> frozenset[tuple[str, str]]:
+    """(kind, region) of each org: the policies an org issues are those of its kind in its region."""
+    if not ids:
+        return frozenset()
+    return frozenset((k, r) for k, r in session.execute(select(Org.kind, Org.region_code).where(Org.id.in_(ids))))
 
 
 def may_review(principal: Principal, org: Org | None, roles: Sequence[str] = REVIEWERS) -> bool:

@@ -27,7 +27,6 @@ from onething.kit.db import unit_of_work
 from onething.kit.errors import Conflict, ValidationFailed
 from onething.kit.settings import get_settings
 from onething.models import PolicyMatch, PolicyRun, PolicyVersion
-from onething.models.base import utcnow
 from onething.policies import repository as repo
 from onething.policies import snapshot, store
 from onething.policies.bulk import KEY, amount_column
@@ -75,8 +74,8 @@ def _one_at_a_time(session: Session) -> None:
     """Each run holds every enterprise in memory: one at a time. A run left "running" by a dead process
     for longer than ``STALE`` is marked failed so the next can start."""
     for active in repo.active_runs(session):
-        if active.created_at < utcnow() - STALE:
-            active.status, active.error, active.finished_at = "failed", "执行进程中断（超时）", utcnow()
+        if active.created_at < clock.now() - STALE:
+            active.status, active.error, active.finished_at = "failed", "执行进程中断（超时）", clock.now()
             continue
         raise Conflict(f"匹配批次 #{active.id} 尚未完成，请稍后再开始新的匹配", field="as_of", code="run_in_progress")
 
@@ -109,7 +108,7 @@ def execute(sessions: Sessions, run_id: int, progress: Progress | None = None) -
         _execute(sessions, run_id, as_of, pinned, path, report)
     except Exception as exc:
         shutil.rmtree(path, ignore_errors=True)  # nothing of a failed run is kept
-        _set(sessions, run_id, status="failed", error=str(exc)[:2000], finished_at=utcnow())
+        _set(sessions, run_id, status="failed", error=str(exc)[:2000], finished_at=clock.now())
         raise
     with unit_of_work(sessions) as session:
         run = repo.run(session, run_id)
@@ -148,7 +147,7 @@ def _execute(
         run.status, run.progress, run.stage = "done", 100, "完成"
         run.enterprises, run.snapshot_digest, run.snapshot_path = rows, digest, str(snapshot_path)
         run.result_path, run.part_keys = str(path), firsts
-        run.summary, run.finished_at = summary, utcnow()
+        run.summary, run.finished_at = summary, clock.now()
         event(session, None, "run", run_id, "done", None, enterprises=rows, listed=listed)
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from onething.policies.engine import Verdict
+from onething.policies.words import Line
 
 
 class In(BaseModel):
@@ -59,7 +60,9 @@ class VersionOut(BaseModel):
 
 class ConditionOut(BaseModel):
     name: str
-    rule: str
+    words: str  # the condition in plain Chinese, with the day's parameter values: what to show people
+    figures: list[str]  # the enterprise's own figures it read, labelled: 上年度营业收入 1,280 万元
+    rule: str  # the rule itself, for policy staff and machines; never for display to the public
     outcome: str  # true | false | unknown
     values: dict[str, Any]
     missing: list[str]
@@ -72,16 +75,23 @@ class VerdictOut(BaseModel):
     conditions: list[ConditionOut]
 
     @classmethod
-    def of(cls, verdict: Verdict) -> VerdictOut:
+    def of(cls, verdict: Verdict, lines: list[Line]) -> VerdictOut:
+        """``lines``: ``words.lines`` of the same verdict, one per condition."""
         return cls(
             policy=verdict.code,
             outcome=verdict.outcome.value,
             amount=verdict.amount,
             conditions=[
                 ConditionOut(
-                    name=c.name, rule=c.text, outcome=c.outcome.value, values=dict(c.values), missing=list(c.missing)
+                    name=c.name,
+                    words=line.words,
+                    figures=list(line.figures),
+                    rule=c.text,
+                    outcome=c.outcome.value,
+                    values=dict(c.values),
+                    missing=list(c.missing),
                 )
-                for c in verdict.conditions
+                for c, line in zip(verdict.conditions, lines, strict=True)
             ],
         )
 

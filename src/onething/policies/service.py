@@ -23,10 +23,12 @@ from onething.kit.settings import get_settings, shipped_data
 from onething.models import Policy, PolicyEvent, PolicyVersion
 from onething.policies import repository as repo
 from onething.policies import snapshot
-from onething.policies.engine import Verdict, check, typed_attributes
+from onething.policies.engine import Policy as Compiled
+from onething.policies.engine import Standing, Verdict, check, typed_attributes
 from onething.policies.expr import RuleError
 from onething.policies.frame import row_attributes
 from onething.policies.source import PolicySet, Written, read_policies, read_text, references
+from onething.policies.words import Names, applies
 
 EDITORS = ("dept_head",)
 
@@ -183,12 +185,44 @@ def require_enterprise(session: Session, principal: Principal, credit_code: str)
         audit.record(session, principal, "policies.read", "enterprise", enterprise.id, region_code=region)
 
 
+def names(session: Session) -> Names:
+    """Region and license names from the active catalog: pages show 株洲市荷塘区, never 430202."""
+    catalog = active_catalog(session)
+    regions = {}
+    for code, region in catalog.regions.items():
+        parent = catalog.regions.get(region.parent) if region.parent else None
+        # A county reads with its city (株洲市荷塘区); a city or the province by its own name.
+        regions[code] = parent.name + region.name if parent is not None and parent.level == "city" else region.name
+    return Names(regions, {code: t.name for code, t in catalog.license_types.items()})
+
+
+@dataclass(frozen=True)
+class PolicyStaff:
+    """Whose rules (CEL) and versions a principal may read: staff who review the policies of their own
+    org (``repo.REVIEWERS``), or a system administrator. Everyone else reads words only."""
+
+    admin: bool = False
+    issuers: frozenset[tuple[str, str]] = frozenset()  # (department kind, region) of the orgs reviewed
+
+    def of(self, policy: Policy) -> bool:
+        return self.admin or (policy.department, policy.region_code) in self.issuers
+
+
+def policy_staff(session: Session, principal: Principal) -> PolicyStaff:
+    if not principal.authenticated or principal.kind != "staff":
+        return PolicyStaff()
+    return PolicyStaff(principal.has("system_admin"), repo.org_keys(session, principal.orgs(*repo.REVIEWERS)))
+
+
 @dataclass(frozen=True)
 class Checked:
     policy: Policy
     version: PolicyVersion
     verdict: Verdict
     in_effect: bool
+    day: dt.date
+    standing: Standing
+    applicable: bool  # the policy's area covers the enterprise's region
 
 
 def check_now(session: Session, principal: Principal, code: str, credit_code: str, as_of: dt.date | None) -> Checked:
@@ -197,6 +231,8 @@ def check_now(session: Session, principal: Principal, code: str, credit_code: st
     policy = find(session, code)
     version = repo.version(session, policy.id, policy.current_version)
     assert version is not None
+    enterprise = repo.enterprise(session, credit_code)
+    assert enterprise is not None
     day = as_of or clock.today()
     frame = snapshot.load(session, day, credit_code)
     attributes = typed_attributes(row_attributes(frame.row(0, named=True)))
@@ -205,4 +241,62 @@ def check_now(session: Session, principal: Principal, code: str, credit_code: st
         verdict = check(compiled, attributes, day)
     except RuleError as exc:  # e.g. an integer overflow on this enterprise's figures
         raise ValidationFailed(f"该企业的数据无法按此政策计算：{exc}", field="credit_code") from exc
-    return Checked(policy, version, verdict, compiled.in_effect(day))
+    standing = compiled.standing(day)
+    applicable = applies(policy.region_code, enterprise.region_code)
+    return Checked(policy, version, verdict, standing is Standing.active, day, standing, applicable)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A policy as the library lists it today."""
+
+    policy: Policy
+    compiled: Compiled
+    standing: Standing
+    last_day: dt.date | None
+
+
+_ORDER = {Standing.active: 0, Standing.upcoming: 1, Standing.ended: 2}
+
+
+def library(session: Session, mode: str | None, region: str | None) -> list[Listed]:
+    """The policies (of one delivery mode, and covering ``region`` when given), in effect first, ended last."""
+    if region is not None and region not in {p.region_code for p in repo.policies(session)}:
+        raise ValidationFailed("请从列表中选择适用地区", field="region")
+    day = clock.today()
+    listed = []
+    for policy, version in repo.current(session):
+        if (mode and policy.mode != mode) or (region and not applies(policy.region_code, region)):
+            continue
+        compiled = repo.compiled(version)
+        listed.append(Listed(policy, compiled, compiled.standing(day), compiled.last_day))
+    order = {p.id: i for i, p in enumerate(repo.policies(session))}  # by department, as before
+    return sorted(listed, key=lambda item: (_ORDER[item.standing], order[item.policy.id]))
+
+
+def areas(session: Session, names: Names) -> list[tuple[str, str]]:
+    """The areas policies are issued for, as (code, name), the province first."""
+    codes = sorted({p.region_code for p in repo.policies(session)})
+    return [(code, names.region(code)) for code in codes]
+
+
+def wording_day(compiled: Compiled, day: dt.date) -> dt.date:
+    """The day whose parameters word a policy's conditions: today, or its first or last day when outside."""
+    last = compiled.last_day
+    if day < compiled.spec.effective_from:
+        return compiled.spec.effective_from
+    return last if last is not None and day > last else day
+
+
+def thing_of(session: Session, code: str | None) -> tuple[str, int | None] | None:
+    """The name and promised working days of the thing a policy is applied for through."""
+    if code is None:
+        return None
+    thing = active_catalog(session).things.get(code)
+    return (thing.spec.name, thing.spec.promised_days) if thing is not None else None
+
+
+def enterprises_in_area(session: Session, principal: Principal, policy: Policy) -> list[tuple[str, str]]:
+    """The enterprises the principal acts for that the policy's area covers, as (credit code, name)."""
+    found = repo.enterprise_names(session, sorted(principal.enterprises))
+    return [(code, name) for code, (name, region) in sorted(found.items()) if applies(policy.region_code, region)]

@@ -17,6 +17,7 @@ import polars as pl
 from pydantic import ValidationError
 
 from onething.catalog.source import Path_, Problem, message_of, nearest_line, read_yaml
+from onething.policies import words
 from onething.policies.bulk import amount_column, evaluate
 from onething.policies.engine import Outcome, Policy, PolicyError, check, compile_policy, typed_attributes
 from onething.policies.expr import RuleError
@@ -96,6 +97,7 @@ def read_text(name: str, text: str, into: PolicySet) -> None:
             continue
         start = nearest_line(lines, where)
         into.policies.append(Written(policy, name, start, _own_text(source_lines, lines, index, start)))
+        into.problems.extend(_word_problems(name, lines, where, spec))
         into.problems.extend(_test_problems(name, lines, where, policy))
 
 
@@ -112,6 +114,21 @@ def _own_text(source: list[str], lines: dict[Path_, int], index: int, start: int
     following = lines.get(("policies", index + 1))
     chunk = source[start - 1 : (following - 1) if following else len(source)]
     return "policies:\n" + "\n".join(chunk).rstrip() + "\n"
+
+
+def _word_problems(name: str, lines: dict[Path_, int], where: Path_, spec: PolicySpec) -> list[Problem]:
+    """Every condition carries its words in plain Chinese: the public never reads the rule."""
+    problems = []
+    for index, cond in enumerate(spec.conditions):
+        at = (*where, "conditions", index)
+        if cond.words is None:
+            missing = f"条件“{cond.name}”：缺少 words（用中文写明条件，供企业和群众阅读）"
+            problems.append(Problem(name, nearest_line(lines, at), missing))
+            continue
+        line = nearest_line(lines, (*at, "words"))
+        faults = words.faults(cond.words, spec.params)
+        problems += [Problem(name, line, f"条件“{cond.name}”的 words：{fault}") for fault in faults]
+    return problems
 
 
 def _test_problems(name: str, lines: dict[Path_, int], where: Path_, policy: Policy) -> list[Problem]:

@@ -31,11 +31,24 @@ class ParamSpec(Strict):
     label: Text
     unit: str = ""
     values: Annotated[dict[dt.date, Value], Field(min_length=1)]  # in effect from each date on
+    # The last day the latest value holds. A yearly figure (the year a firm must have been founded in) has
+    # no value for a year nobody has dated yet: after ``until`` the policy cannot be applied (已截止).
+    until: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _until_after_values(self) -> ParamSpec:
+        if self.until is not None and self.until < max(self.values):
+            raise ValueError("until 早于最后一个取值的起始日期")
+        return self
 
 
 class ConditionSpec(Strict):
-    name: Annotated[str, Field(min_length=1, max_length=60)]  # what people read: 参保缴费正常
+    name: Annotated[str, Field(min_length=1, max_length=60)]  # a short handle: 参保缴费正常 (examples name it)
     when: Annotated[str, Field(min_length=1, max_length=1000)]  # CEL over the enterprise's attributes
+    # The condition in plain Chinese, the only form the public reads: 上年度营业收入不超过 {max_revenue} 万元.
+    # Required in every file (``policies.source`` reports its absence at the condition's line); optional
+    # here only so versions stored before words existed still read.
+    words: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
 
 class BenefitSpec(Strict):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from onething.identity.principal import STAFF_READERS_OF_PEOPLE, Principal
 from onething.identity.repository import in_scopes
+from onething.kit import clock
 from onething.models import Enterprise, EnterpriseMandate, Person, Region
 
 
@@ -80,7 +81,7 @@ def copy_rows(
 ) -> int:
     """Append rows (plus ``updated_at``) in batches: COPY on PostgreSQL, raw executemany on SQLite —
     the ORM's per-row work would dominate at a million rows. Memory stays flat whatever the count."""
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     names = (*columns, "updated_at")
     raw = session.connection().connection.driver_connection
     done = 0

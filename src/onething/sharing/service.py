@@ -16,7 +16,6 @@ from onething.kit.errors import Forbidden, NotFound, ValidationFailed
 from onething.kit.masking import mask_address, mask_id_number, mask_phone
 from onething.kit.pagination import Page, page
 from onething.models import Enterprise, EnterpriseMandate, Person
-from onething.models.base import utcnow
 from onething.sharing import repository as repo
 from onething.sharing.schemas import (
     EnterpriseRecord,
@@ -224,5 +223,5 @@ def revoke_mandate(session: Session, principal: Principal, enterprise_id: int, m
     if mandate is None or mandate.credit_code != enterprise.credit_code:
         raise NotFound("找不到该授权", field="mandate_id")
     if mandate.revoked_at is None:
-        mandate.revoked_at = utcnow()
+        mandate.revoked_at = clock.now()
         record(session, principal, "mandate.revoke", "enterprise", enterprise.id, region_code=enterprise.region_code)

@@ -116,6 +116,19 @@ def _step(
     report.counts[name] = count
 
 
+def _as_of(
+    day: dt.date, work: Callable[[Session, dict[str, Any]], tuple[int, dict[str, Any] | None]]
+) -> Callable[[Session, dict[str, Any]], tuple[int, dict[str, Any] | None]]:
+    """The step's work runs on ``day``; its lease keeps real time, so a run "as of" another day
+    never hands out a lease that has already expired."""
+
+    def run(session: Session, mark: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
+        with clock.pinned(day):
+            return work(session, mark)
+
+    return run
+
+
 def tick(sessions: Callable[[], Session], today: dt.date | None = None, sender: Sender | None = None) -> TickReport:
     """One pass of every step; ``today`` defaults to the local date."""
     settings = get_settings()
@@ -151,12 +164,14 @@ def tick(sessions: Callable[[], Session], today: dt.date | None = None, sender: 
         start = (seen or since or now()) - OVERLAP
         return days, {"since": start.isoformat()}
 
-    with clock.pinned(day):
-        _step(sessions, report, "evaluations.enrol", holder, enrol)
-        _step(sessions, report, "evaluations.expire", holder, lapse)
-        _step(sessions, report, "cases.reproject", holder, reproject)
-        _step(sessions, report, "supervision.scan", holder, warn)
-        _step(sessions, report, "policies.settle", holder, settle)
+    for name, work in (
+        ("evaluations.enrol", enrol),
+        ("evaluations.expire", lapse),
+        ("cases.reproject", reproject),
+        ("supervision.scan", warn),
+        ("policies.settle", settle),
+    ):
+        _step(sessions, report, name, holder, _as_of(day, work))
     # Not under a lease: SKIP LOCKED shares these between processes row by row.
     with sessions() as session, session.begin():
         report.counts["supervision.announce"] = scan.announce(session)

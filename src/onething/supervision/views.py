@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -84,7 +85,7 @@ def as_export(t: stats.StatTable) -> Table:
         *((m.key, f"{m.name}{'（%）' if m.unit == '%' else ''}") for m in t.measures),
     ]
     notes = [f"{m.name}：{m.definition}" for m in t.measures]
-    notes.append(f"范围：{t.region_name}（{t.region}），{t.start:%Y-%m-%d} 至 {t.end:%Y-%m-%d}，按办结日统计")
+    notes.append(f"范围：{t.region_name}，{t.start:%Y-%m-%d} 至 {t.end:%Y-%m-%d}，按办结日统计")
     title = f"好差评统计 {t.region_name} 按{stats.BY_NAMES[t.by]}"
     return Table(title=title, columns=columns, rows=[*t.rows, t.total], notes=notes)
 
@@ -114,3 +115,89 @@ def dashboard(
     by_region = stats.evaluation_stats(session, scope, "region")
     by_week = stats.evaluation_stats(session, scope, "week")
     return cases, by_region, by_week
+
+
+# -- what the dashboard's people read ----------------------------------------------------------------
+
+
+def region_choices(session: Session, principal: Principal) -> list[tuple[str, str]]:
+    """The regions a supervisor may look at, as (code, name) for a list to choose from: each region of
+    their scope, the ones below it after it and indented by level. Codes stay in the address; people
+    read names."""
+    principal.require("supervisor")
+    codes = sorted({c for prefix in principal.scopes("supervisor") for c in repo.region_codes_under(session, prefix)})
+    names = repo.region_names(session, codes)
+    top = min((_depth(c) for c in codes), default=0)
+    return [(c, "\u3000" * (_depth(c) - top) + names.get(c, c)) for c in codes]
+
+
+def _depth(code: str) -> int:
+    """Province 0, city 1, county 2, township 3, village 4: GB/T 2260 codes pad a level's digits with zeros."""
+    if len(code) > 6:
+        return 3 if len(code) <= 9 else 4
+    return 0 if code.endswith("0000") else 1 if code.endswith("00") else 2
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One headline figure of the dashboard: the number is the big thing, its label and unit small."""
+
+    label: str
+    value: str
+    unit: str = ""
+    note: str | None = None
+    href: str | None = None
+    tone: str | None = None  # "red" or "yellow": the colour of a card count, besides its words
+
+
+def number(value: float | None) -> str:
+    """A figure for people: at most two decimals, no trailing zeros; a dash when there is none."""
+    if value is None:
+        return "—"
+    return f"{value:.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+
+
+def _rate(value: float | None, unit: str = "%") -> tuple[str, str]:
+    return number(value), unit if value is not None else ""
+
+
+def figures(cases: CaseStats, evaluations: stats.StatTable) -> list[Figure]:
+    """The dashboard's headline figures, each with its unit and what it counts."""
+    total = evaluations.total
+    on_time, on_time_unit = _rate(cases.on_time_rate)
+    good, good_unit = _rate(total.get("good_rate"))
+    rating_rate = total.get("rating_rate")
+    return [
+        Figure("在办办件", number(sum(cases.open_cases.values())), "件"),
+        Figure("在办子件", number(sum(cases.open_tasks.values())), "件"),
+        Figure(
+            "红牌预警", number(cases.warnings.get("red", 0)), "张", "已超期", "/supervision/warnings?level=red", "red"
+        ),
+        Figure(
+            "黄牌预警",
+            number(cases.warnings.get("yellow", 0)),
+            "张",
+            "临近期限",
+            "/supervision/warnings?level=yellow",
+            "yellow",
+        ),
+        Figure(
+            "按期办结率",
+            on_time,
+            on_time_unit,
+            f"期内办结 {cases.concluded} 件，按期 {cases.on_time} 件" if cases.concluded else "本期暂无办结办件",
+        ),
+        Figure(
+            "好评率",
+            good,
+            good_unit,
+            f"实际评价率 {number(rating_rate)}%" if rating_rate is not None else "本期暂无评价",
+        ),
+        Figure(
+            "差评整改积压",
+            number(sum(cases.backlog.values())),
+            "件",
+            f"其中超期 {cases.backlog_overdue} 件",
+            "/rectifications",
+        ),
+    ]

@@ -22,6 +22,7 @@ from onething.identity.deps import (
     require_csrf,
     set_session_cookie,
 )
+from onething.identity.principal import Principal
 from onething.identity.providers import LocalProvider
 from onething.kit import signing
 from onething.kit.errors import AppError, Forbidden, NotFound, ValidationFailed
@@ -36,10 +37,25 @@ LOCAL = LocalProvider()
 
 
 def _safe_next(target: str | None) -> str:
-    """Only paths on this site: never an open redirect."""
+    """Only paths on this site: never an open redirect ("" when there is none: see ``landing``)."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
-    return "/me"
+    return ""
+
+
+def landing(principal: Principal | None) -> str:
+    """Where a person lands after signing in without a page to go back to: their work."""
+    if principal is None:
+        return "/me"
+    for roles, page in (
+        (("window_clerk",), "/workbench"),
+        (("approver", "dept_head"), "/inbox"),
+        (("supervisor",), "/supervision"),
+        (("catalog_admin", "system_admin"), "/admin/catalog"),
+    ):
+        if principal.has(*roles):
+            return page
+    return "/cases" if principal.kind == "citizen" else "/me"
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -61,14 +77,28 @@ def login(
         require_csrf(request, csrf_token)
         user = LOCAL.identify(session, {"login": login, "password": password}, client_ip(request))
     except AppError as exc:
-        # The login name is kept in the form only if it is not an ID number (never echo one back).
-        shown = "" if any(c.isdigit() for c in login[:6]) else login
+        # What the person typed stays in the field (only to them, never cached), so a wrong password
+        # costs one retype of the password, not of an 18-digit ID number.
         oidc = request.app.state.oidc
-        return render(request, "login.html", exc.status, next=target, error=exc, login=shown, oidc=oidc)
+        page = render(request, "login.html", exc.status, next=target, error=exc, login=login.strip(), oidc=oidc)
+        page.headers["Cache-Control"] = "private, no-store"
+        return page
     _end_previous(request, session)
     issued = auth.open_session(session, user, auth.WEB, client_ip(request))
+    target = target or landing(auth.principal_for(session, user.id, client_ip(request)))
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, issued.token)
+    return response
+
+
+@router.get("/display")
+def display(request: Request, mode: str = "standard", next: str | None = None) -> Response:
+    """长辈版 on or off, remembered for a year on this browser; back to the page it was asked from."""
+    response = RedirectResponse(_safe_next(next) or "/", status_code=303)
+    if mode == "elder":
+        response.set_cookie("display", "elder", max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    else:
+        response.delete_cookie("display")
     return response
 
 
@@ -107,7 +137,7 @@ def oidc_callback(request: Request, session: SessionDep, code: str = "", state: 
     user = provider.identify(session, params, client_ip(request))
     _end_previous(request, session)
     issued = auth.open_session(session, user, auth.WEB, client_ip(request))
-    response = RedirectResponse("/me", status_code=303)
+    response = RedirectResponse(landing(auth.principal_for(session, user.id, client_ip(request))), status_code=303)
     set_session_cookie(response, issued.token)
     response.delete_cookie(OIDC_STATE)
     return response

@@ -35,13 +35,15 @@ from onething.policies import api as policies_api
 from onething.sharing import api as sharing_api
 from onething.supervision import api as supervision_api
 from onething.supervision.jobs import Runner
-from onething.web import account, pages, system
+from onething.web import account, one_form, pages, system
 from onething.web import admin as admin_pages
 from onething.web import cases as case_pages
 from onething.web import evaluations as evaluation_pages
 from onething.web import licenses as license_pages
 from onething.web import papers as paper_pages
 from onething.web import policies as policy_pages
+from onething.web import progress as progress_pages
+from onething.web import samples as sample_pages
 from onething.web import supervision as supervision_pages
 from onething.web import tasks as task_pages
 from onething.web import users as user_pages
@@ -88,6 +90,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(account.router)
     app.include_router(paper_pages.router)
     app.include_router(task_pages.router)
+    app.include_router(one_form.router)
     app.include_router(case_pages.router)
     app.include_router(license_pages.router)
     app.include_router(evaluation_pages.router)
@@ -95,6 +98,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(supervision_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(user_pages.router)
+    app.include_router(progress_pages.router)
+    app.include_router(sample_pages.router)
     app.include_router(pages.router)
     app.add_middleware(BodyLimit, limit_for=body_limits(settings))
     return app
@@ -111,6 +116,8 @@ def body_limits(settings: Settings) -> Callable[[str], int]:
     def limit_for(path: str) -> int:
         if path.endswith("/materials/batch"):
             return batch
+        if path.startswith("/cases/") and path.endswith(("/form", "/submit", "/remove")):
+            return batch  # the one form carries its file inputs (see web.one_form)
         if path.endswith(("/materials", "/verify")):
             return one
         return settings.request_max_bytes

@@ -6,7 +6,6 @@ error next to the form. A refused action rolls back, so a page never half-applie
 
 from __future__ import annotations
 
-import math
 import secrets
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -15,13 +14,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
-from onething.cases import intake, messages, printing, views, window
+from onething.cases import actions, intake, journey, messages, printing, review, views, window
 from onething.cases.api import FILE_HEADERS
 from onething.cases.schemas import (
     AcceptIn,
     CaseCreate,
-    CaseUpdate,
     CorrectionIn,
     CorrectionItem,
     DeliverIn,
@@ -30,15 +30,18 @@ from onething.cases.schemas import (
 )
 from onething.cases.workflow import CASE_STATUS_NAMES, OUTCOME_NAMES
 from onething.catalog.service import active_catalog
+from onething.evaluations import service as evaluation_service
 from onething.guide.service import guide_from
 from onething.identity.deps import PrincipalDep, current_principal, require_csrf
 from onething.identity.principal import Principal
-from onething.kit.errors import AppError, ValidationFailed
+from onething.kit import clock
+from onething.kit.errors import AppError, Conflict, ValidationFailed
 from onething.kit.settings import get_settings
 from onething.kit.web import SessionDep
 from onething.web import licenses as license_pages
+from onething.web.confirm import confirmation_page, confirmed
 from onething.web.pages import render_guide
-from onething.web.render import form_post, login_redirect, render
+from onething.web.render import checked, form_post, login_redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(current_principal)])
 CsrfField = Annotated[str | None, Form(alias="csrf_token")]
@@ -48,11 +51,19 @@ def _back(number: str, anchor: str = "") -> RedirectResponse:
     return RedirectResponse(f"/cases/{number}{anchor}", status_code=303)
 
 
-def _case_page(
-    request: Request, session: Session, principal: Principal, number: str, error: AppError | None = None
+def case_page_response(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    number: str,
+    error: AppError | None = None,
+    **extra: Any,
 ) -> HTMLResponse:
+    """The case page; ``extra`` (from the one form's posts): ``typed`` values to show again as typed,
+    ``problems`` beside their fields, ``attempted`` (show what still blocks submission)."""
     detail = views.case_detail(session, principal, number)
     applicant, clerk = views.roles(session, principal, number)
+    acts = actions.case_actions(session, principal, number)
     return render(
         request,
         "cases/case.html",
@@ -65,6 +76,12 @@ def _case_page(
         status_names=CASE_STATUS_NAMES,
         outcome_names=OUTCOME_NAMES,
         receipt_statuses=printing.RECEIPT_STATUSES,
+        actions=acts,
+        changes=review.since_sent_back(session, principal, number) if "accept" in acts else None,
+        can_rate=applicant and evaluation_service.rateable(session, principal, number),
+        journey=journey.steps(detail.status, bool(detail.tasks), detail.outcome),
+        task_words=journey.task_words,
+        **extra,
     )
 
 
@@ -78,7 +95,7 @@ def _act(
     anchor: str = "",
 ) -> Response:
     def refused(exc: AppError) -> Response:
-        return _case_page(request, session, principal, number, exc)
+        return case_page_response(request, session, principal, number, exc)
 
     return form_post(request, session, principal, csrf, action, done=f"/cases/{number}{anchor}", refused=refused)
 
@@ -139,57 +156,25 @@ def _refused_application(
 def notices(request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
     if not principal.authenticated:
         return login_redirect(request)
-    return render(request, "cases/notices.html", items=messages.for_applicant(session, principal))
+    todo = messages.todo(session, principal)
+    return render(request, "cases/notices.html", items=messages.for_applicant(session, principal), todo=todo)
+
+
+@router.get("/notices/unread", response_class=HTMLResponse)
+def unread_notices(principal: PrincipalDep, session: SessionDep) -> Response:
+    """The mark beside 消息 (fetched by the page's htmx; without scripting the list marks them)."""
+    count = messages.unread(session, principal) if principal.authenticated else 0
+    if not count:
+        return HTMLResponse("")
+    shown = "99+" if count > 99 else str(count)
+    return HTMLResponse(f'<span class="unread" aria-label="{count} 条未读">{shown}</span>')
 
 
 @router.get("/cases/{number}", response_class=HTMLResponse)
 def case_page(number: str, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
     if not principal.authenticated:
         return login_redirect(request)
-    return _case_page(request, session, principal, number)
-
-
-def _typed(field: dict[str, Any], values: list[str]) -> Any:
-    """A form post's text in the field's JSON type; the services' validation says what is wrong."""
-    raw = values[0].strip() if values else ""
-    kind = field["type"]
-    if kind == "multi_enum":
-        return [v for v in values if v] or None
-    if not raw:
-        return None
-    if kind == "boolean":
-        return raw == "true"
-    try:
-        if kind == "integer":
-            return int(raw)
-        if kind in ("decimal", "area", "money"):
-            number = float(raw)
-            if not math.isfinite(number):
-                raise ValueError(raw)
-            return number
-    except ValueError:
-        raise ValidationFailed(
-            f"「{field['label']}」应填写数字", field=f"form.{field['code']}", code="form_invalid"
-        ) from None
-    return raw
-
-
-@router.post("/cases/{number}/form")
-async def save_form(number: str, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
-    form = await request.form()
-
-    def save() -> None:
-        groups = views.case_detail(session, principal, number).model_dump()["form"]
-        changes = {
-            f["code"]: _typed(f, [str(v) for v in form.getlist(f["code"])])
-            for group in groups
-            for f in group["fields"]
-            if f["code"] in form or f["type"] == "multi_enum"
-        }
-        commitments = [str(c) for c in form.getlist("commitments")] if "commitments_shown" in form else None
-        intake.update_draft(session, principal, number, CaseUpdate(form=changes, commitments=commitments))
-
-    return _act(request, session, principal, number, str(form.get("csrf_token") or ""), save, "#form")
+    return case_page_response(request, session, principal, number)
 
 
 @router.post("/cases/{number}/materials")
@@ -211,12 +196,26 @@ def upload_material(
 
 @router.get("/cases/{number}/materials/{material_id}/file")
 def material_file(
-    number: str, material_id: int, request: Request, principal: PrincipalDep, session: SessionDep
+    number: str, material_id: int, request: Request, principal: PrincipalDep, session: SessionDep, inline: int = 0
 ) -> Response:
+    """The file, to save; ``inline=1``: shown in the window's preview pane — only the types the upload
+    check let in (PDF, JPEG, PNG), in a sandbox that runs nothing."""
     if not principal.authenticated:
         return login_redirect(request)
     row, data = intake.file_of(session, principal, number, material_id)
-    return Response(data, media_type=row.content_type or "application/octet-stream", headers=FILE_HEADERS)
+    kind = row.content_type or "application/octet-stream"
+    if inline and kind in PREVIEWABLE:
+        headers = {**FILE_HEADERS, "Content-Disposition": "inline", **PREVIEW_HEADERS}
+        return Response(data, media_type=kind, headers=headers)
+    return Response(data, media_type=kind, headers=FILE_HEADERS)
+
+
+PREVIEWABLE = ("application/pdf", "image/jpeg", "image/png")
+# Shown inside this site's own pages only, and never able to run a script of its own.
+PREVIEW_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'",
+    "X-Frame-Options": "SAMEORIGIN",
+}
 
 
 @router.get("/cases/{number}/materials/{material_id}/license", response_class=HTMLResponse)
@@ -229,52 +228,66 @@ def material_license(
     return license_pages.show(request, session, intake.license_of(session, principal, number, material_id))
 
 
-@router.post("/cases/{number}/materials/{material_id}/remove")
-def remove_material(
-    number: str,
-    material_id: int,
+def _legal_act(
     request: Request,
-    principal: PrincipalDep,
-    session: SessionDep,
-    csrf_token: CsrfField = None,
+    session: Session,
+    principal: Principal,
+    number: str,
+    form: FormData,
+    act: str,
+    check: Callable[[], Any],
+    do: Callable[[], Any],
+    details: list[tuple[str, str]],
 ) -> Response:
-    return _act(
-        request,
-        session,
-        principal,
-        number,
-        csrf_token,
-        lambda: intake.remove_material(session, principal, number, material_id),
-        "#materials",
-    )
+    """An act that ends a right: checked, then confirmed on a page stating its consequence, then done."""
+    title, button, done = LEGAL_ACTS[act]
+    if not principal.authenticated:
+        return login_redirect(request)
+    try:
+        require_csrf(request, str(form.get("csrf_token") or ""))
+        statement = actions.case_actions(session, principal, number).get(act)
+        if statement is None:
+            raise Conflict("当前办件状态下不能进行此操作", code="illegal_transition")
+        checked(check)
+        if not confirmed(form):
+            return confirmation_page(
+                request,
+                title=title,
+                statement=statement,
+                form=form,
+                button=button,
+                back=f"/cases/{number}",
+                details=details,
+                danger=True,
+            )
+        checked(do)
+    except AppError as exc:
+        session.rollback()
+        return case_page_response(request, session, principal, number, exc)
+    return RedirectResponse(f"/cases/{number}?ok={done}", status_code=303)
 
 
-@router.post("/cases/{number}/submit")
-def submit(
-    number: str,
-    request: Request,
-    principal: PrincipalDep,
-    session: SessionDep,
-    csrf_token: CsrfField = None,
-    token: Annotated[str | None, Form(max_length=100)] = None,
-) -> Response:
-    # The form's token is the idempotency key: a double click or a resent form submits once.
-    return _act(
-        request, session, principal, number, csrf_token, lambda: intake.submit(session, principal, number, token)
-    )
+# (title, button, flash) of each act on a case that is confirmed before it is done.
+LEGAL_ACTS = {
+    "withdraw": ("确认撤回申请", "确认撤回", "withdrawn"),
+    "refuse": ("确认不予受理", "确认不予受理", "refused"),
+}
 
 
 @router.post("/cases/{number}/withdraw")
-def withdraw(
-    number: str, request: Request, principal: PrincipalDep, session: SessionDep, csrf_token: CsrfField = None
-) -> Response:
-    return _act(
+async def withdraw(number: str, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+    form = await request.form()  # async only to read the body; the work runs in the thread pool
+    return await run_in_threadpool(
+        _legal_act,
         request,
         session,
         principal,
         number,
-        csrf_token,
+        form,
+        "withdraw",
+        lambda: None,
         lambda: intake.withdraw(session, principal, number, "申请人撤回"),
+        [],
     )
 
 
@@ -290,13 +303,40 @@ def confirm_receipt(
 # --- the window -------------------------------------------------------------------------------------
 
 
+# The window's tabs: the ``status`` query, the name, the case states counted under it.
+WORKBENCH_TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("submitted", "待受理", ("submitted",)),
+    ("correction_requested", "待补正", ("correction_requested",)),
+    ("accepted,processing", "办理中", ("accepted", "processing")),
+    ("concluded", "待出件", ("concluded",)),
+    ("closed", "已归档", ("closed", "delivered")),
+    ("refused", "不予受理", ("refused",)),
+)
+
+
 @router.get("/workbench", response_class=HTMLResponse)
-def workbench(request: Request, principal: PrincipalDep, session: SessionDep, status: str = "submitted") -> Response:
+def workbench(
+    request: Request, principal: PrincipalDep, session: SessionDep, status: str = "submitted", q: str = ""
+) -> Response:
+    """综合窗口工作台: a tab per state with its count, the oldest waiting first, and a search by case
+    number, name or ID number (masked in the list)."""
     if not principal.authenticated:
         return login_redirect(request)
     principal.require("window_clerk")
-    cases = views.list_cases(session, principal, status, limit=100)
-    return render(request, "cases/list.html", cases=cases.items, title="综合窗口工作台", status=status, workbench=True)
+    found = views.list_cases(session, principal, None if q.strip() else status, limit=100, search=q or None)
+    counts = views.case_counts(session, principal)
+    waiting = sorted(found.items, key=lambda c: c.submitted_at or c.created_at)
+    return render(
+        request,
+        "cases/list.html",
+        cases=waiting if status == "submitted" and not q.strip() else found.items,
+        title="综合窗口工作台",
+        status="" if q.strip() else status,
+        workbench=True,
+        q=q[:60],
+        tabs=[(code, name, sum(counts.get(s, 0) for s in states)) for code, name, states in WORKBENCH_TABS],
+        waited=lambda since: journey.waited(since, clock.now()),
+    )
 
 
 @router.post("/cases/{number}/accept")
@@ -354,20 +394,26 @@ async def request_correction(number: str, request: Request, principal: Principal
 
 
 @router.post("/cases/{number}/refuse")
-def refuse(
-    number: str,
-    request: Request,
-    principal: PrincipalDep,
-    session: SessionDep,
-    reason: Annotated[str, Form(max_length=2000)] = "",
-    csrf_token: CsrfField = None,
-) -> Response:
-    def act() -> None:
-        if len(reason.strip()) < 4:
-            raise ValidationFailed("请写明不予受理的理由（至少 4 个字）", field="reason")
-        window.refuse(session, principal, number, RefuseIn(reason=reason.strip()))
+async def refuse(number: str, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+    form = await request.form()
+    reason = str(form.get("reason") or "").strip()[:2000]
 
-    return _act(request, session, principal, number, csrf_token, act)
+    def check() -> None:
+        if len(reason) < 4:
+            raise ValidationFailed("请写明不予受理的理由（至少 4 个字）", field="reason")
+
+    return await run_in_threadpool(
+        _legal_act,
+        request,
+        session,
+        principal,
+        number,
+        form,
+        "refuse",
+        check,
+        lambda: window.refuse(session, principal, number, RefuseIn(reason=reason)),
+        [("不予受理理由", reason)],
+    )
 
 
 @router.post("/cases/{number}/deliver")

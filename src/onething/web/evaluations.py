@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from onething.cases import views as case_views
 from onething.evaluations import rules, service, views
 from onething.evaluations.schemas import AnswerIn, AppealIn, CallbackIn, ClassifyIn, RateIn, RectifyIn, RerateIn
 from onething.identity.deps import PrincipalDep, current_principal, require_csrf
@@ -42,19 +41,18 @@ def _context() -> dict[str, Any]:
 def _rate_page(
     request: Request, session: Session, principal: Principal, number: str, error: AppError | None = None
 ) -> Response:
-    """The case's occasions and, for its applicant, a form for each open one. After a refused rating
-    the page only reads (the refusal changes nothing); on a plain visit it enrols what the job has
-    not reached yet."""
-    if error is None:
-        service.occasions_of(session, principal, number)
-    applicant, _ = case_views.roles(session, principal, number)
+    """The case's occasions: a form for each one its reader may rate now, and for the others why not
+    (办结后可评价, 评价期已过, …) — never a form that can only be refused. After a refused rating the
+    page only reads (the refusal changes nothing); on a plain visit it enrols what the job has not
+    reached yet."""
+    chances = service.rating_chances(session, principal, number, enrol=error is None)
     return render(
         request,
         "evaluations/rate.html",
         error.status if error else 200,
         number=number,
         occasions=views.occasions_for_case(session, number),
-        may_rate=applicant,
+        chances=chances,
         error=error,
         **_context(),
     )

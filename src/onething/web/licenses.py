@@ -1,22 +1,26 @@
-"""License pages: the wallet, one license with its QR code, the PDF, the public verification page (no
-login), and the issuing org's status change. No JavaScript."""
+"""License pages: the wallet (cards by holder), one license with its QR code, the PDF and the signed file,
+the issuing org's status change, and the public check (no login): ``/verify`` takes a typed identifier
+or an uploaded signed file, ``/verify/{identifier}`` is where the QR code points. No JavaScript."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from onething.identity.deps import PrincipalDep, current_principal, require_csrf
 from onething.identity.principal import Principal
 from onething.kit.errors import AppError
 from onething.kit.web import SessionDep
-from onething.licenses import document, render, views
+from onething.licenses import document, public, render, views
 from onething.licenses import service as licenses
+from onething.licenses import wallet as wallets
 from onething.licenses.api import download
+from onething.licenses.schemas import VerifyOut
 from onething.models import License
 from onething.web.render import login_redirect
 from onething.web.render import render as page
@@ -28,7 +32,7 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(current_princi
 def wallet(request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
     if not principal.authenticated:
         return login_redirect(request)
-    return page(request, "licenses/wallet.html", items=views.wallet(session, principal))
+    return page(request, "licenses/wallet.html", groups=wallets.groups(session, principal))
 
 
 @router.get("/licenses/{identifier}", response_class=HTMLResponse)
@@ -48,7 +52,7 @@ def _license(
 def show(
     request: Request, session: Session, row: License, *, issuer: bool = False, error: AppError | None = None
 ) -> Response:
-    """One license with its QR code; the status form when the viewer is its issuer."""
+    """One license as it prints, with its QR code; the status form when the viewer is its issuer."""
     item = views.detail_of(session, row)
     return page(
         request,
@@ -93,10 +97,59 @@ def change_status(
     return RedirectResponse(f"/licenses/{identifier}", status_code=303)
 
 
+# --- the public check ---------------------------------------------------------------------------------
+
+
+def _verify_page(
+    request: Request,
+    status: int = 200,
+    *,
+    result: VerifyOut | None = None,
+    way: str | None = None,
+    typed: str = "",
+    error: AppError | None = None,
+) -> Response:
+    return page(request, "licenses/verify.html", status, result=result, way=way, typed=typed, error=error)
+
+
+@router.get("/verify", response_class=HTMLResponse)
+def verify_form(request: Request, identifier: str | None = None) -> Response:
+    """The three ways in. A typed identifier goes to its result page, the same one the QR code opens."""
+    if identifier is None:
+        return _verify_page(request)
+    typed = identifier[: public.MAX_IDENTIFIER * 2]  # echoed back into the field, never unbounded
+    try:
+        tidy = public.well_formed(identifier)
+    except AppError as exc:
+        return _verify_page(request, exc.status, typed=typed, error=exc)
+    return RedirectResponse(f"/verify/{tidy}", status_code=303)
+
+
+@router.post("/verify", response_class=HTMLResponse)
+async def verify_upload(
+    request: Request,
+    session: SessionDep,
+    file: Annotated[UploadFile | None, File()] = None,
+    csrf_token: Annotated[str | None, Form()] = None,
+) -> Response:
+    """A signed file checked against its seal and our record; nothing is stored."""
+    try:
+        require_csrf(request, csrf_token)
+        raw = await file.read(public.MAX_DOCUMENT + 1) if file is not None else b""
+        doc = public.read_document(raw)
+    except AppError as exc:
+        return _verify_page(request, exc.status, error=exc)
+    result = await run_in_threadpool(public.check_document, session, doc)
+    return _verify_page(request, result=result, way="file")
+
+
 @router.get("/verify/{identifier}", response_class=HTMLResponse)
 def verify_page(identifier: str, request: Request, session: SessionDep) -> Response:
-    """Public: anyone who scans the QR code sees whether the license is authentic and valid."""
-    out, row = views.public_check(session, identifier)
-    fields = views.fields_of(row, full=False) if row is not None else []
-    seal = row.seal_key_id if row is not None else None
-    return page(request, "licenses/verify.html", 200 if row is not None else 404, result=out, fields=fields, seal=seal)
+    """Public: whoever scans the QR code or types the identifier sees whether the license is authentic
+    and valid, and what the law lets anyone see of it."""
+    try:
+        tidy = public.well_formed(identifier)
+    except AppError as exc:
+        return _verify_page(request, exc.status, typed=identifier[: public.MAX_IDENTIFIER * 2], error=exc)
+    result, row = public.check_identifier(session, tidy)
+    return _verify_page(request, 200 if row is not None else 404, result=result, way="identifier", typed=tidy)

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.exc import SQLAlchemyError
 
+from onething.cases import messages
 from onething.catalog import browse
 from onething.catalog.model import Catalog, CompiledThing
+from onething.catalog.schemas import ThingList
 from onething.catalog.service import active_catalog
+from onething.catalog.spec import Thing as ThingSpec
 from onething.guide.answers import applicable_questions, prune
 from onething.guide.model import Guide
 from onething.guide.prepared import prepared
 from onething.guide.service import guide_from
 from onething.guide.steps import guide_steps
-from onething.identity.deps import current_principal
+from onething.identity.deps import PrincipalDep, current_principal
+from onething.identity.principal import ANONYMOUS
 from onething.kit.errors import AppError, ValidationFailed
 from onething.kit.web import SessionDep
 from onething.web.render import render, templates
@@ -38,33 +45,61 @@ templates.env.filters["groupby_stage"] = _groupby_stage
 _render = render
 
 
-# The portal's entry points: a person's life events and an enterprise's life cycle, each a catalog
-# stage (建房 lives in the 置业 stage, next to buying a home).
+# The portal's entry points: a person's life events and an enterprise's life cycle, each the things of a
+# catalog stage. A stage may hold more than one event (置业 holds 建房 and buying a home): such an
+# event names the words its things carry in their name or keywords, and shows only those.
+@dataclass(frozen=True, slots=True)
+class LifeEvent:
+    label: str
+    stage: str
+    hint: str
+    words: tuple[str, ...] = ()
+
+    def href(self, audience: str) -> str:
+        query = {"audience": audience, "stage": self.stage} | ({"event": self.label} if self.words else {})
+        return "/?" + urlencode(query)
+
+    def holds(self, thing: ThingSpec) -> bool:
+        said = (thing.name, *thing.keywords)
+        return not self.words or any(w in text for w in self.words for text in said)
+
+
 LIFE_EVENTS = (
-    ("出生", "出生", "上户口 · 医保 · 生育津贴"),
-    ("上学", "上学", "入学报名 · 接种查验"),
-    ("就业", "就业", "求职登记 · 创业扶持"),
-    ("婚育", "婚育", "结婚登记 · 生育服务"),
-    ("建房", "置业", "农村建房 · 买房落户"),
-    ("退役", "退役", "退役军人服务"),
-    ("退休", "退休", "退休审批 · 养老金"),
-    ("身后", "身后", "身后事联办"),
+    LifeEvent("出生", "出生", "上户口 · 医保 · 生育津贴"),
+    LifeEvent("上学", "上学", "入学报名 · 接种查验"),
+    LifeEvent("就业", "就业", "求职登记 · 创业扶持"),
+    LifeEvent("婚育", "婚育", "结婚登记 · 生育服务"),
+    LifeEvent("建房", "置业", "农村村民建房 · 宅基地", words=("建房", "宅基地")),
+    LifeEvent("退役", "退役", "退役军人服务"),
+    LifeEvent("退休", "退休", "退休审批 · 养老金"),
+    LifeEvent("身后", "身后", "身后事联办"),
 )
 ENTERPRISE_EVENTS = (
-    ("开办", "开办", "设立登记 · 餐饮 · 药店"),
-    ("经营", "经营", "许可 · 政策兑现"),
-    ("变更", "变更", "名称地址等变更"),
-    ("注销", "注销", "简易注销 · 清算"),
+    LifeEvent("开办", "开办", "设立登记 · 餐饮 · 药店"),
+    LifeEvent("经营", "经营", "许可 · 政策兑现"),
+    LifeEvent("变更", "变更", "名称地址等变更"),
+    LifeEvent("注销", "注销", "简易注销 · 清算"),
 )
+EVENTS = {"individual": LIFE_EVENTS, "enterprise": ENTERPRISE_EVENTS}
+
+
+def _event(audience: str | None, stage: str | None, label: str | None) -> LifeEvent | None:
+    """The narrowed life event asked for (``?event=``), when it belongs to that audience and stage."""
+    for event in EVENTS.get(audience or "", ()):
+        if event.words and event.label == label and event.stage == stage:
+            return event
+    return None
 
 
 @router.get("/", response_class=HTMLResponse)
 def home(
     request: Request,
     session: SessionDep,
+    principal: PrincipalDep,
     q: str | None = None,
     audience: str | None = None,
     stage: str | None = None,
+    event: str | None = None,
 ) -> HTMLResponse:
     catalog = active_catalog(session)
     error = None
@@ -72,18 +107,25 @@ def home(
         things = browse.list_things(catalog, q, audience or None, stage or None, limit=100)
     except ValidationFailed as exc:
         things, error = browse.list_things(catalog, None, None, None, limit=100), exc.message
+    chosen = None if q or error else _event(audience, stage, event)
+    if chosen is not None:
+        kept = [t for t in things.items if chosen.holds(catalog.things[t.code].spec)]
+        things = ThingList(catalog_version=things.catalog_version, total=len(kept), items=kept)
+    present = browse.stages(catalog)
     return _render(
         request,
         "things.html",
         q=q or "",
         audience=audience or "",
         stage=stage or "",
+        event=chosen,
+        heading=chosen.label if chosen else stage or "",
         things=things,
-        stages=browse.stages(catalog),
+        stages=present,
         audiences=browse.AUDIENCES,
-        life_events=LIFE_EVENTS,
-        enterprise_events=ENTERPRISE_EVENTS,
+        tiles_of={aud: [e for e in events if e.stage in present[aud]] for aud, events in EVENTS.items()},
         error=error,
+        todo=messages.todo(session, principal) if principal.authenticated else [],
     )
 
 
@@ -189,7 +231,22 @@ def item_page(code: str, request: Request, session: SessionDep) -> HTMLResponse:
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse | None:
-    """Errors on pages are pages; the API keeps its JSON."""
+    """Errors on pages are pages, with the header of whoever is looking; the API keeps its JSON.
+    Runs in the thread pool (``kit.web.install_error_handlers``): it may read the session."""
     if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
         return None
+    _identify(request)
     return _render(request, "error.html", status, status=status, message=message)
+
+
+def _identify(request: Request) -> None:
+    """A request that failed before any route ran (an unknown address, a method not allowed) has not
+    learnt who is looking: look now, so a signed-in person keeps their name and menu. Read only, in a
+    short session of its own; if that fails too (the database is down), the page is anonymous."""
+    if getattr(request.state, "principal", None) is not None:
+        return
+    try:
+        with request.app.state.sessions() as session:
+            current_principal(request, session)  # remembers it on request.state
+    except (AppError, SQLAlchemyError):
+        request.state.principal = ANONYMOUS

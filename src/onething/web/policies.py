@@ -1,6 +1,10 @@
 """惠企政策 pages: the policy library, a policy and its versions (edited by the issuing department), runs
 with their progress, the 免申即享 list a department reviews and confirms, payments, and an enterprise's
-"policies I get / could get / why not". Plain forms; a running run's page refreshes itself."""
+"policies I get / could get / why not". Plain forms; a running run's page refreshes itself.
+
+The public reads policies in words (``policies.words``): conditions in plain Chinese with the enterprise's
+figures, region names, 即办, no rule text and no version numbers. Policy staff (``service.policy_staff``) see
+the rules and versions beside the words."""
 
 from __future__ import annotations
 
@@ -15,12 +19,12 @@ from sqlalchemy.orm import Session
 from onething.identity.deps import PrincipalDep, current_principal, require_csrf
 from onething.identity.principal import Principal
 from onething.kit import clock
-from onething.kit.errors import AppError, NotFound, ValidationFailed
+from onething.kit.errors import AppError, Forbidden, NotFound, ValidationFailed
 from onething.kit.web import SessionDep
-from onething.policies import explain, fulfil, runs, service
+from onething.policies import explain, fulfil, runs, service, words
 from onething.policies import repository as repo
 from onething.policies.attributes import ATTRIBUTES
-from onething.policies.engine import Outcome
+from onething.policies.engine import Outcome, Standing
 from onething.policies.spec import Mode, PolicySpec
 from onething.web.render import login_redirect, render
 
@@ -29,13 +33,32 @@ OUTCOMES = {"true": "符合", "false": "不符合", "unknown": "无法判断"}
 
 
 def _common() -> dict[str, Any]:
-    return {"attributes": ATTRIBUTES, "outcomes": OUTCOMES, "Outcome": Outcome}
+    return {
+        "attributes": ATTRIBUTES,
+        "outcomes": OUTCOMES,
+        "Outcome": Outcome,
+        "Standing": Standing,
+        "number": words.number,
+        "param_value": words.param_value,
+        "duration": words.duration,
+    }
 
 
 @router.get("/policies", response_class=HTMLResponse)
-def library(request: Request, session: SessionDep, mode: str | None = None) -> Response:
-    items = [p for p in repo.policies(session) if not mode or p.mode == mode]
-    return render(request, "policies/library.html", items=items, mode=mode, modes=[m.value for m in Mode])
+def library(request: Request, session: SessionDep, mode: str | None = None, region: str | None = None) -> Response:
+    names = service.names(session)
+    items = service.library(session, mode or None, region or None)
+    return render(
+        request,
+        "policies/library.html",
+        items=items,
+        mode=mode,
+        modes=[m.value for m in Mode],
+        region=region,
+        areas=service.areas(session, names),
+        names=names,
+        **_common(),
+    )
 
 
 def _policy_page(
@@ -50,22 +73,33 @@ def _policy_page(
     versions = repo.versions_of(session, policy.id)
     current = versions[0]
     spec = PolicySpec.model_validate(current.spec)
-    may_edit = principal.authenticated and repo.may_review(
-        principal, repo.issuing_org(session, policy), service.EDITORS
-    )
+    org = repo.issuing_org(session, policy)
+    may_edit = principal.authenticated and repo.may_review(principal, org, service.EDITORS)
+    staff = service.policy_staff(session, principal).of(policy)
+    compiled = repo.compiled(current)
+    names = service.names(session)
+    today = clock.today()
+    standing = compiled.standing(today)
+    day = service.wording_day(compiled, today)
     return render(
         request,
         "policies/policy.html",
         error.status if error else 200,
         policy=policy,
         spec=spec,
-        compiled=repo.compiled(current),
-        versions=versions,
-        org=repo.issuing_org(session, policy),
+        compiled=compiled,
+        standing=standing,
+        conditions=[(words.condition_words(compiled, i, day, names), c) for i, c in enumerate(compiled.conditions)],
+        region_name=names.region(policy.region_code),
+        thing=service.thing_of(session, spec.thing),
+        mine=service.enterprises_in_area(session, principal, policy) if standing is Standing.active else [],
+        staff=staff,
+        versions=versions if staff else [],
+        org=org,
         may_edit=may_edit,
         source=source if source is not None else current.source,
         error=error,
-        events=repo.policy_events(session, policy.id, 20),
+        events=repo.policy_events(session, policy.id, 20) if staff else [],
         **_common(),
     )
 
@@ -91,8 +125,13 @@ async def edit(code: str, request: Request, principal: PrincipalDep, session: Se
 
 
 @router.get("/policies/{code}/versions/{number}", response_class=HTMLResponse)
-def version_page(code: str, number: int, request: Request, session: SessionDep) -> Response:
+def version_page(code: str, number: int, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+    """A version's YAML (rules and all): for policy staff; the public reads the policy page."""
     policy = service.find(session, code)
+    if not service.policy_staff(session, principal).of(policy):
+        if not principal.authenticated:
+            return login_redirect(request)
+        raise Forbidden("政策版本仅供发布部门工作人员查看", field="number")
     version = repo.version(session, policy.id, number)
     if version is None:
         raise NotFound("没有这个版本", field="number")
@@ -116,8 +155,24 @@ async def check_one(code: str, request: Request, principal: PrincipalDep, sessio
         return login_redirect(request)
     form = await request.form()
     require_csrf(request, str(form.get("csrf_token") or ""))
-    checked = service.check_now(session, principal, code, str(form.get("credit_code") or ""), None)
-    return render(request, "policies/check.html", checked=checked, credit_code=form.get("credit_code"), **_common())
+    credit_code = str(form.get("credit_code") or "")
+    checked = service.check_now(session, principal, code, credit_code, None)
+    names = service.names(session)
+    compiled = repo.compiled(checked.version)
+    enterprise = repo.enterprise(session, credit_code)
+    return render(
+        request,
+        "policies/check.html",
+        checked=checked,
+        credit_code=credit_code,
+        enterprise_name=enterprise.name if enterprise else credit_code,
+        lines=words.lines(compiled, checked.verdict, checked.day, names),
+        last_day=compiled.last_day,
+        region_name=names.region(checked.policy.region_code),
+        own_region=names.region(enterprise.region_code) if enterprise else "",
+        staff=service.policy_staff(session, principal).of(checked.policy),
+        **_common(),
+    )
 
 
 # ---------------------------------------------------------------- runs and lists
@@ -276,15 +331,21 @@ def my_policies(
     if code is None:
         return render(request, "policies/mine.html", found=None, enterprises=[], **_common())
     found = explain.of_enterprise(session, principal, code)
+    names = service.names(session)
+    day = found.run.as_of if found.run else found.today
+    staff = service.policy_staff(session, principal)
     return render(
         request,
         "policies/mine.html",
         found=found,
-        enterprises=sorted(principal.enterprises),
+        enterprises=repo.enterprise_names(session, sorted(principal.enterprises)),
+        region_name=names.region(found.region_code),
         groups=[
             ("可享受", found.by_outcome(Outcome.true)),
-            ("无法判断（数据不全）", found.by_outcome(Outcome.unknown)),
+            ("数据不全、无法判断", found.by_outcome(Outcome.unknown)),
             ("不符合", found.by_outcome(Outcome.false)),
         ],
+        lines={e.policy.code: words.lines(e.compiled, e.verdict, day, names) for e in found.explained},
+        staff={e.policy.code for e in found.explained if staff.of(e.policy)},
         **_common(),
     )

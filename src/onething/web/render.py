@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from onething.identity.deps import csrf_token, require_csrf, set_anon_cookie
 from onething.identity.principal import ANONYMOUS, Principal
 from onething.kit import clock
+from onething.kit.calendar import workdays
 from onething.kit.errors import AppError, ValidationFailed
 
 T = TypeVar("T")
@@ -61,8 +62,28 @@ def login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
 
+# What a page says after the action that led to it (``?ok=<code>`` on the redirect): a fixed text per
+# code, so nothing from the address is ever shown as typed.
+FLASH = {
+    "saved": "已保存。",
+    "uploaded": "文件已上传。",
+    "removed": "文件已删除。",
+    "accepted": "已受理，各部门将并联审批。",
+    "correction_sent": "一次性补正告知已发出。",
+    "refused": "已作出不予受理决定，并告知申请人。",
+    "approved": "已作出准予决定。",
+    "rejected": "已作出不予许可决定。",
+    "returned": "已退回综合窗口补正。",
+    "withdrawn": "申请已撤回。",
+    "delivered": "结果已交付。",
+    "claimed": "已认领，请在时限内办理。",
+    "received": "已确认收到办理结果。",
+}
+
+
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("principal", getattr(request.state, "principal", ANONYMOUS))
+    context.setdefault("flash", FLASH.get(request.query_params.get("ok", "")) if status_code < 400 else None)
     context.setdefault("csrf", lambda: csrf_token(request))
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     if context["principal"].authenticated:
@@ -70,3 +91,18 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
         response.headers["Cache-Control"] = "private, no-store"
     set_anon_cookie(request, response)
     return response
+
+
+# -- times in plain words (Jinja filters ``workdays`` and ``workday_span``) ----------------------------
+
+
+def workday_span(start_day: int, finish_day: int) -> str:
+    """When an item is worked on, counted from acceptance: "第 1 个工作日", "第 2–4 个工作日", "受理当天"."""
+    if finish_day > start_day:
+        first = start_day + 1
+        return f"第 {first} 个工作日" if first == finish_day else f"第 {first}–{finish_day} 个工作日"
+    return "受理当天" if start_day == 0 else f"第 {start_day} 个工作日当天"
+
+
+templates.env.filters["workdays"] = workdays  # kit.calendar: the PDFs and the guide say it the same way
+templates.env.filters["workday_span"] = workday_span

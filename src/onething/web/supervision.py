@@ -34,23 +34,38 @@ def _day(text: str | None) -> dt.date | None:
         raise ValidationFailed(f"日期格式应为 YYYY-MM-DD：{text}", field="from", code="bad_date") from None
 
 
+NO_DATA = "本期暂无数据"
+
+
+def _said(values: list[float | None], rows_zero: str) -> str:
+    """What a chart says when it has nothing to draw: no rows in the period, or rows whose every
+    value is zero (``rows_zero``, worded for the figure at hand)."""
+    return rows_zero if values else NO_DATA
+
+
 def _charts(cases: CaseStats, by_region: stats.StatTable, by_week: stats.StatTable) -> dict[str, Markup]:
-    """Every chart is our own SVG text with escaped labels: safe to place in the page as is."""
+    """Every chart is our own SVG text with escaped labels: safe to place in the page as is. A chart
+    with nothing to draw says so in words (never a row of flat bars)."""
     things = cases.things[:8]
+    thing_days: list[float | None] = [t["average_days"] for t in things]
+    org_days: list[float | None] = [o["average_days"] for o in cases.slowest_orgs]
+    region_rates: list[float | None] = [r["rating_rate"] for r in by_region.rows]  # None: nothing to rate
     drawn = {
         "things": charts.bar_chart(
             "各一件事平均办理用时（工作日）",
             [t["name"] for t in things],
-            [t["average_days"] for t in things],
+            thing_days,
             unit="天",
             reference=max((t["promised_days"] for t in things), default=None),
             reference_label="承诺时限",
+            empty=_said(thing_days, "期内办结的办件均在受理当日办结（即办），见下表"),
         ),
         "orgs": charts.hbar_chart(
             "办理最慢的部门（平均工作日）",
             [o["org"] for o in cases.slowest_orgs],
-            [o["average_days"] for o in cases.slowest_orgs],
+            org_days,
             unit="天",
+            empty=_said(org_days, "期内各部门均在收到子件当日办结（即办），见下表"),
         ),
         "weeks": charts.line_chart(
             "每周按期办结率",
@@ -59,6 +74,7 @@ def _charts(cases: CaseStats, by_region: stats.StatTable, by_week: stats.StatTab
             unit="%",
             y_min=0,
             y_max=100,
+            empty=NO_DATA,
         ),
         "good": charts.line_chart(
             "每周好评率与实际评价率",
@@ -70,15 +86,21 @@ def _charts(cases: CaseStats, by_region: stats.StatTable, by_week: stats.StatTab
             unit="%",
             y_min=0,
             y_max=100,
+            empty=NO_DATA,
         ),
         "regions": charts.bar_chart(
             "各地区实际评价率",
             [r["name"] for r in by_region.rows],
-            [r["rating_rate"] or 0 for r in by_region.rows],
+            region_rates,
             unit="%",
+            empty=_said([r for r in region_rates if r is not None], "期内的服务均未获评价（实际评价率 0%）"),
         ),
         "open": charts.bar_chart(
-            "在办办件（按状态）", list(cases.open_cases), [float(v) for v in cases.open_cases.values()], unit="件"
+            "在办办件（按状态）",
+            list(cases.open_cases),
+            [float(v) for v in cases.open_cases.values()],
+            unit="件",
+            empty="目前没有在办办件",
         ),
     }
     return {k: Markup(v) for k, v in drawn.items()}
@@ -103,6 +125,8 @@ def dashboard(
         by_region=by_region,
         by_week=by_week,
         charts=_charts(cases, by_region, by_week),
+        figures=views.figures(cases, by_region),
+        regions=views.region_choices(session, principal),
         measures={m.key: m for m in by_region.measures},
     )
 
@@ -135,7 +159,14 @@ def statistics(
         return login_redirect(request)
     table = views.evaluation_table(session, principal, region or None, _day(from_), _day(to), by)
     query = f"region={table.region}&from={table.start}&to={table.end}&by={table.by}"
-    return render(request, "supervision/stats.html", table=table, by_names=stats.BY_NAMES, query=query)
+    return render(
+        request,
+        "supervision/stats.html",
+        table=table,
+        by_names=stats.BY_NAMES,
+        query=query,
+        regions=views.region_choices(session, principal),
+    )
 
 
 @router.get("/supervision/stats/export")

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from onething.cases import department, views
+from onething.cases import actions, department, views
 from onething.cases.schemas import ClaimIn, DecisionIn, ResumeIn, SuspendIn, TaskOut
 from onething.cases.workflow import OPEN_TASK, SUSPENSION_KINDS, TaskStatus
 from onething.identity.deps import PrincipalDep, current_principal, require_csrf
@@ -24,6 +24,7 @@ from onething.identity.principal import Principal
 from onething.kit.errors import AppError, ValidationFailed
 from onething.kit.web import SessionDep
 from onething.web.cases import correction_from_form
+from onething.web.confirm import confirmation_page, confirmed
 from onething.web.render import checked, login_redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(current_principal)])
@@ -144,6 +145,7 @@ def _task_page(
         picks=[str(v) for v in form.getlist("pick")] if form else [],
         opinions={decision: kinds[task.kind] for decision, kinds in OPINIONS.items()},
         suspension_kinds=SUSPENSION_KINDS,
+        consequences=actions.task_consequences(session, principal, task_id),
     )
 
 
@@ -176,10 +178,41 @@ def _chosen_opinion(form: FormData, decision: str, kind: Callable[[], str]) -> s
     return _text(form, "opinion") or template or ""
 
 
-def _refusal(text: str) -> DecisionIn:
+def _opinion(text: str, what: str) -> DecisionIn:
+    """A decision states its reasons in writing: typed, or a standard opinion chosen."""
     if len(text) < 2:
-        raise ValidationFailed("请填写不予办理的理由，或选择意见范本", field="opinion", code="opinion_required")
+        raise ValidationFailed(f"请填写{what}，或选择意见范本", field="opinion", code="opinion_required")
     return DecisionIn(opinion=text)
+
+
+def _refusal(text: str) -> DecisionIn:
+    return _opinion(text, "不予办理的理由")
+
+
+# Acts that issue or end a right: each is confirmed on a page that says what it will do.
+CONFIRM = {
+    "approve": ("确认准予", "确认准予", False),
+    "reject": ("确认不予许可", "确认不予许可", True),
+    "return": ("确认退回补正", "确认退回", False),
+}
+
+
+def _confirm(
+    request: Request, session: Session, principal: Principal, task_id: int, action: str, form: FormData, opinion: str
+) -> Response:
+    title, button, danger = CONFIRM[action]
+    statement = actions.task_consequences(session, principal, task_id)[action]
+    details = [("审批意见", opinion)] if opinion else []
+    return confirmation_page(
+        request,
+        title=title,
+        statement=statement,
+        form=form,
+        button=button,
+        back=f"/tasks/{task_id}",
+        details=details,
+        danger=danger,
+    )
 
 
 def _kind(value: Any) -> Any:
@@ -205,13 +238,10 @@ async def task_action(
     def kind() -> str:
         return views.task_kind(session, principal, task_id)
 
-    actions: dict[str, Callable[[], Any]] = {
+    acts: dict[str, Callable[[], Any]] = {
         "claim": lambda: department.claim(session, principal, task_id, ClaimIn()),
         "approve": lambda: department.approve(
-            session,
-            principal,
-            task_id,
-            DecisionIn(opinion=_chosen_opinion(form, "approve", kind) or "符合法定条件，准予"),
+            session, principal, task_id, _opinion(_chosen_opinion(form, "approve", kind), "审批意见")
         ),
         "reject": lambda: department.reject(
             session, principal, task_id, _refusal(_chosen_opinion(form, "reject", kind))
@@ -229,9 +259,18 @@ async def task_action(
     }
     try:
         require_csrf(request, str(form.get("csrf_token") or ""))
-        if action not in actions:
+        if action not in acts:
             raise ValidationFailed(f"未知的操作：{action}", field="action")
-        checked(actions[action])
+        if action in CONFIRM and not confirmed(form):
+            # Everything is checked first: the confirmation never promises what would be refused.
+            opinion = ""
+            if action == "return":
+                correction_from_form(form)
+            else:
+                what = "审批意见" if action == "approve" else "不予办理的理由"
+                opinion = checked(lambda: _opinion(_chosen_opinion(form, action, kind), what)).opinion
+            return _confirm(request, session, principal, task_id, action, form, opinion)
+        checked(acts[action])
     except AppError as exc:
         session.rollback()
         if from_inbox is not None and action == "claim":
@@ -239,4 +278,5 @@ async def task_action(
         return _task_page(request, session, principal, task_id, exc, action, form)
     if from_inbox is not None and action == "claim":
         return _back_to_inbox(from_inbox)
-    return RedirectResponse(f"/tasks/{task_id}", status_code=303)
+    done = {"approve": "approved", "reject": "rejected", "return": "returned", "claim": "claimed"}.get(action)
+    return RedirectResponse(f"/tasks/{task_id}" + (f"?ok={done}" if done else ""), status_code=303)

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from onething.kit import clock
 from onething.sharing.generate.checks import _CREDIT_ALPHABET, _credit_sum, _org_check, _org_sum
 from onething.sharing.generate.model import EnterpriseRow, RegionSeed
 from onething.sharing.generate.pools import _Pools, _pools
@@ -115,7 +116,7 @@ def enterprises(
     """
     regs = _regions(regions)
     _check_range(count, start)
-    day = today or dt.date.today()
+    day = today or clock.today()
     if day < dt.date(2008, 1, 1):
         raise ValueError("today is too early for these legal forms")
     reps = _ids(regs, day, _REPS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 
+from onething.kit import clock
 from onething.sharing.generate.model import PersonRow, RegionSeed
 from onething.sharing.generate.pools import _Pools, _pools
 from onething.sharing.generate.slots import _CHUNK_BITS, _GENDERS, _PEOPLE, _check_range, _Ids, _ids, _regions, _rng
@@ -16,7 +17,7 @@ def people(
     """Rows ``start .. start+count-1`` of the population library, in ``PERSON_COLUMNS`` order."""
     regs = _regions(regions)
     _check_range(count, start)
-    day = today or dt.date.today()
+    day = today or clock.today()
     if day.toordinal() - _PEOPLE.days < dt.date(1900, 1, 1).toordinal():
         raise ValueError("today is too early: birth dates would fall before 1900")
     ids = _ids(regs, day, _PEOPLE)
