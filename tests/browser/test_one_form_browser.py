@@ -254,3 +254,61 @@ def test_a_waiting_correction_is_marked_unread_and_on_the_home_page(people: Any,
     expect(page.locator(".badge-new").first).to_have_text("未读")
     page = person.go("/notices")
     expect(page.locator(".badge-new")).to_have_count(0)  # seen now
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_withdrawing_and_refusing_say_what_they_do_first(people: Any, site: Any, javascript: bool) -> None:
+    """撤回 (the applicant) and 不予受理 (the window): nothing happens on the first click."""
+    import random
+
+    from onething.cases import intake
+    from onething.demo.cases import cast, new_restaurant_case
+    from onething.kit.db import session_scope
+
+    with session_scope(site.engine) as session:
+        who = cast(session)
+        mine, theirs = (new_restaurant_case(session, who, random.Random(61 + n)) for n in (0, 1))
+        intake.submit(session, who.agent, theirs)
+    agent: Person = people(PHONE, javascript=javascript)
+    agent.login(AGENT)
+    page = agent.go(f"/cases/{mine}")
+    page.get_by_role("button", name="撤回申请").click()
+    if javascript:
+        dialog = page.get_by_role("dialog")
+        expect(dialog).to_contain_text("本次申请终止")
+        dialog.get_by_role("button", name="确认撤回申请").click()
+    else:
+        expect(page.locator("h1")).to_have_text("确认撤回申请")
+        page.get_by_role("button", name="确认撤回").click()
+    expect(page.locator("main")).to_contain_text("申请已撤回")
+    expect(page.get_by_role("button", name="撤回申请")).to_have_count(0)  # not offered any more
+
+    clerk: Person = people(DESKTOP, javascript=javascript)
+    clerk.login("ht_clerk")
+    page = clerk.go(f"/cases/{theirs}")
+    page.get_by_label("不予受理理由").fill("经营场所位于居民住宅楼内，不符合要求")
+    page.locator("form#refuse").get_by_role("button", name="不予受理").click()
+    if javascript:
+        dialog = page.get_by_role("dialog")
+        expect(dialog).to_contain_text("不予受理决定")
+        dialog.get_by_role("button", name="取消").click()
+        expect(page.locator("main")).to_contain_text("待受理")  # nothing done
+    else:
+        expect(page.locator("h1")).to_have_text("确认不予受理")
+        expect(page.locator("main")).to_contain_text("经营场所位于居民住宅楼内")
+        page.get_by_role("button", name="确认不予受理").click()
+        expect(page.locator("main")).to_contain_text("已作出不予受理决定")
+
+
+def test_the_agents_own_card_and_times_in_plain_words(people: Any) -> None:
+    person: Person = people(PHONE)
+    person.login(AGENT)
+    _apply(person)
+    row = person.page.locator("tr[data-material=agent_id_card]")
+    expect(row).to_contain_text("电子证照（免提交）")  # 王磊's own ID card stands in for 经办人居民身份证
+    page = person.go("/items/tax_info_change")
+    expect(page.locator("main")).to_contain_text("即办")
+    expect(page.locator("main")).not_to_contain_text("0 个工作日")
+    page = person.go(GUIDE)
+    expect(page.locator("main")).not_to_contain_text("目录版本")
+    assert not re.search(r"第 (\d+)–\1 个工作日", page.inner_text("main"))
