@@ -62,19 +62,8 @@ DATE_TESTS ?= tests/test_clock.py tests/test_calendar.py tests/test_auth.py test
 test-dates: $(STAMP) system
 	for shift in $(DATE_SHIFTS); do \
 	  echo "== the dated tests with the clock moved $$shift"; \
-	  FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "$$shift" $(BIN)/pytest -q -k "not postgresql" $(DATE_TESTS) || exit 1; \
+	  FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "$$shift" $(BIN)/pytest -k "not postgresql" $(DATE_TESTS) || exit 1; \
 	done
-
-# Refresh the README's screenshots: the browser journeys, saving into docs/screenshots.
-screenshots: $(STAMP) browser
-	ONETHING_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest tests/browser -p no:randomly
-
-# Figures for the README: guide latency, catalog load (SQLite and PostgreSQL), HTTP throughput.
-bench: $(STAMP)
-	bash scripts/ensure-system.sh wrk
-	dir=$(PGDIR) && trap 'bash scripts/pg-cluster.sh stop '"$$dir" EXIT && \
-	  port=$$(bash scripts/pg-cluster.sh start "$$dir") && \
-	  ONETHING_BENCH_PG_URL=postgresql+psycopg://postgres@127.0.0.1:$$port/postgres $(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

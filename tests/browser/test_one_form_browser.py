@@ -204,6 +204,15 @@ def test_the_window_reviews_on_one_screen(people: Any, site: Any) -> None:
     expect(changes).to_contain_text("从业人数")
     expect(changes.locator("ins")).to_contain_text("31")
     clerk.shot("24-window-review-changes", full=False)
+    # The same screen on a phone: cards, the decisions in one row, nothing wider than the screen.
+    from browser.support import overflow
+
+    phone: Person = people(PHONE)
+    phone.login("ht_clerk")
+    page = phone.go(f"/cases/{number}")
+    assert overflow(page) <= 0
+    bar = page.get_by_role("navigation", name="审核决定").bounding_box()
+    assert bar is not None and bar["height"] < 80  # one row of buttons
 
 
 def test_the_elder_mode_is_larger_remembered_and_fits_a_phone(people: Any) -> None:
