@@ -39,7 +39,7 @@ from onething.catalog.model import Catalog
 from onething.catalog.service import active_catalog
 from onething.catalog.spec import Thing
 from onething.guide.engine import generate, normalise_answers
-from onething.guide.model import Guide
+from onething.guide.model import FormField, Guide
 from onething.identity.audit import record
 from onething.identity.principal import Principal
 from onething.kit import clock, files, validators
@@ -266,6 +266,12 @@ def _fill_from_answers(
         value = q.fills.values.get(str(answers.get(q.code) or ""))
         if value is not None:
             form[q.fills.field], sources[q.fills.field] = value, "answers"
+
+
+def form_fields(session: Session, principal: Principal, number: str) -> list[FormField]:
+    """The one form's fields of a case the principal may read: what a page's post is parsed against."""
+    _, guide = case_guide(session, find_case(session, principal, number))
+    return [f for g in guide.form for f in g.fields]
 
 
 def keep_what_is_valid(

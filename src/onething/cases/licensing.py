@@ -16,7 +16,6 @@ from onething.catalog import spec
 from onething.catalog.model import Catalog
 from onething.catalog.service import catalog_version
 from onething.guide.model import Guide
-from onething.identity.audit import record
 from onething.identity.principal import Principal
 from onething.kit import clock, validators
 from onething.kit.errors import Forbidden, NotFound
@@ -165,14 +164,11 @@ def attach_stand_ins(session: Session, principal: Principal, case: Case, guide: 
         if holder.third_party:
             subject = catalog.materials[code].subject
             whose = spec.SUBJECT_NAMES[subject] if subject else "他人"
-            record(
+            licenses.read_for_case(
                 session,
                 principal,
-                "license.read",
-                "license",
-                row.id,
-                region_code=row.region_code,
-                case_number=case.number,
+                row,
+                case.number,
                 reason=f"免提交：调用{whose}的电子证照",
                 detail={"material": code, "subject": subject.value if subject else None},
             )

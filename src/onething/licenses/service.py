@@ -420,8 +420,16 @@ def autofill_data(session: Session, holder_codes: Iterable[str], types: Iterable
     return out
 
 
-def read_for_case(session: Session, principal: Principal, row: License, case_number: str) -> None:
-    """A reviewer opening a license that stands in for a material: a shared-data read, logged."""
+def read_for_case(
+    session: Session,
+    principal: Principal,
+    row: License,
+    case_number: str,
+    reason: str = "免提交材料核验",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """A license read for a case (a reviewer opening a stand-in, or a stand-in brought in from someone
+    else's wallet): a shared-data read, logged under the case."""
     record(
         session,
         principal,
@@ -430,7 +438,8 @@ def read_for_case(session: Session, principal: Principal, row: License, case_num
         row.id,
         region_code=row.region_code,
         case_number=case_number,
-        reason="免提交材料核验",
+        reason=reason,
+        detail=detail,
     )
 
 

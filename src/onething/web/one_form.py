@@ -22,6 +22,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from onething.cases import intake, views
 from onething.cases.forms import Problem
+from onething.guide.model import FormField
 from onething.identity.deps import PrincipalDep, current_principal, require_csrf
 from onething.identity.principal import Principal
 from onething.kit import clock
@@ -45,10 +46,10 @@ class Outcome:
     uploaded: int = 0
 
 
-def typed_value(f: dict[str, Any], values: list[str]) -> Any:
+def typed_value(f: FormField, values: list[str]) -> Any:
     """A form post's text in the field's JSON type; ValueError when a number field holds no number."""
     raw = values[0].strip() if values else ""
-    kind = f["type"]
+    kind = f.type
     if kind == "multi_enum":
         return [v for v in values if v] or None
     if not raw:
@@ -65,20 +66,16 @@ def typed_value(f: dict[str, Any], values: list[str]) -> Any:
     return raw
 
 
-def _fields(session: Session, principal: Principal, number: str) -> list[dict[str, Any]]:
-    groups = views.case_detail(session, principal, number).model_dump()["form"]
-    return [f for g in groups for f in g["fields"]]
-
-
 def save_posted(session: Session, principal: Principal, number: str, form: FormData) -> Outcome:
     """Store the posted fields (each valid one), then any chosen files; nothing is raised for a
     field or a file that does not fit — it comes back in the outcome instead."""
     out = Outcome()
     only = set(form.getlist("_only")) if "_only" in form else None  # autosave: just the field left
     changes: dict[str, Any] = {}
-    for f in _fields(session, principal, number):
-        code = f["code"]
-        if (only is not None and code not in only) or (code not in form and f["type"] != "multi_enum"):
+    # Only the form's fields: an autosave on every field left must not build the whole case page.
+    for f in intake.form_fields(session, principal, number):
+        code = f.code
+        if (only is not None and code not in only) or (code not in form and f.type != "multi_enum"):
             continue
         if only is None and code not in form and "_form" not in form:
             continue  # no box ticked clears a multiple choice only in a post of the whole form
@@ -86,7 +83,7 @@ def save_posted(session: Session, principal: Principal, number: str, form: FormD
         try:
             changes[code] = typed_value(f, values)
         except ValueError:
-            out.problems.append(Problem(code, f"「{f['label']}」应填写数字"))
+            out.problems.append(Problem(code, f"「{f.label}」应填写数字"))
             out.typed[code] = values[0] if values else ""
     commitments = [str(c) for c in form.getlist("commitments")] if "commitments_shown" in form else None
     if changes or commitments is not None:
