@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # The throwaway cluster lives under /tmp: the postgres user may not be able to reach the checkout.
 PGDIR = $$(mktemp -d /tmp/onething-pg.XXXXXX)
 
-.PHONY: run test test-dates lint fmt bench setup system browser screenshots clean
+.PHONY: run test test-dates lint fmt bench reliability setup system browser screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -64,6 +64,11 @@ test-dates: $(STAMP) system
 	  echo "== the dated tests with the clock moved $$shift"; \
 	  FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "$$shift" $(BIN)/pytest -k "not postgresql" $(DATE_TESTS) || exit 1; \
 	done
+
+# Load, faults and hostile input against the real server on a throwaway PostgreSQL cluster (not part of
+# `make test`; ~40 min). Shorter: RELIABILITY_SECONDS=30 RELIABILITY_HISTORY=20000 make reliability
+reliability: $(STAMP) system
+	$(BIN)/python bench/reliability/run.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pytest_postgresql import factories
 from pytest_postgresql.janitor import DatabaseJanitor
@@ -157,12 +158,31 @@ def db(connection: Connection) -> Iterator[Session]:
     session.close()
 
 
-@pytest.fixture
-def client(engine: Engine, connection: Connection) -> Iterator[TestClient]:
-    app = create_app(engine)
-    app.state.sessions = lambda: _session(connection)
-    with TestClient(app) as c:
+@pytest.fixture(scope="session")
+def started(engine: Engine) -> Iterator[TestClient]:
+    """One app per engine for the whole run, its lifespan entered once: each start pays a full
+    ``gc.collect(); gc.freeze()`` (web.app._warm_up), and frozen objects would pile up test after test."""
+    with TestClient(create_app(engine)) as c:
         yield c
+
+
+@pytest.fixture
+def client(started: TestClient, connection: Connection) -> Iterator[TestClient]:
+    """A client of its own (cookies) on the shared app, whose requests see only this test's transaction.
+
+    Settings are read per request (``get_settings``), so a test's monkeypatched setting still applies;
+    what a test sets on ``app.state`` (a stand-in OIDC provider) is put back afterwards."""
+    app: FastAPI = started.app  # type: ignore[assignment]
+    before = dict(app.state._state)
+    app.state.sessions = lambda: _session(connection)
+    c = TestClient(app)
+    c.portal = started.portal  # the started app's event loop: no new loop per request
+    try:
+        yield c
+    finally:
+        c.close()
+        app.state._state.clear()
+        app.state._state.update(before)
 
 
 @pytest.fixture
@@ -176,3 +196,17 @@ def login(db: Session) -> Callable[[str], dict[str, str]]:
         return {"Authorization": f"Bearer {issued.token}"}
 
     return headers
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> Iterator[None]:
+    """Each test starts with nothing remembered in memory by the per-process limits: failed logins
+    (identity.login's gate) and public license checks (licenses.throttle)."""
+    from onething.identity import login as login_flow
+    from onething.licenses import throttle
+
+    login_flow.gate.cache_clear()
+    throttle.VERIFY.clear()
+    yield
+    login_flow.gate.cache_clear()
+    throttle.VERIFY.clear()

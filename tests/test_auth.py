@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -14,7 +15,10 @@ from sqlalchemy.orm import Session
 
 from onething.demo.accounts import DEMO_PASSWORD
 from onething.identity import auth
+from onething.identity import login as login_flow
 from onething.identity import repository as repo
+from onething.kit import clock
+from onething.kit.settings import get_settings
 from onething.models import AuditEntry, AuthSession, LoginFailure, Person
 from onething.models.base import utcnow
 
@@ -57,37 +61,118 @@ def test_wrong_password_and_unknown_account_say_the_same(client: TestClient) -> 
     assert wrong.json()["error"]["code"] == "bad_credentials"
 
 
-def test_account_lockout_after_repeated_failures(client: TestClient, db: Session) -> None:
+def _failures(db: Session, login: str | None = None) -> int:
+    stmt = select(func.count()).select_from(LoginFailure)
+    if login is not None:
+        stmt = stmt.where(LoginFailure.account_key == auth.account_key(login))
+    return db.scalar(stmt) or 0
+
+
+def _later(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    monkeypatch.setattr(clock, "_shift", clock._shift + dt.timedelta(seconds=seconds))
+
+
+def test_failures_slow_an_account_but_never_lock_its_owner_out(
+    client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for _ in range(5):
         assert _token(client, "cs_clerk", "Wrong@2026").status_code == 401
-    locked = _token(client, "cs_clerk")  # the right password no longer helps
-    assert locked.status_code == 429
-    assert "分钟后再试" in locked.json()["error"]["message"]
-    # Another account from the same IP is not locked by it.
+    slowed = _token(client, "cs_clerk")  # even the right password waits, from a device never seen
+    assert slowed.status_code == 429, slowed.text
+    assert slowed.json()["error"] == {
+        "code": "too_many_attempts",
+        "message": "登录失败次数较多，请 2 秒后再试；在常用设备上登录不受此限制",
+        "field": "login",
+    }
+    assert slowed.headers["retry-after"] == "2"
+    assert _failures(db, "cs_clerk") == 5  # a refused attempt is not counted: hammering does not lengthen it
+    # Another account from the same address is not slowed by it.
     assert _token(client, "cs_approver").status_code == 201
-    # An unknown account locks the same way (no enumeration through the lock).
-    for _ in range(5):
-        _token(client, "ghost_user", "Wrong@2026")
-    assert _token(client, "ghost_user", "Wrong@2026").status_code == 429
-    assert (db.scalar(select(func.count()).select_from(LoginFailure)) or 0) >= 11
+    _later(monkeypatch, 3)
+    assert _token(client, "cs_clerk").status_code == 201  # the wait is over: in, and the failures forgotten
+    assert _failures(db, "cs_clerk") == 0
 
 
-def test_lock_expires_after_the_window(client: TestClient, db: Session) -> None:
-    long_ago = utcnow() - dt.timedelta(hours=1)
-    key = auth.account_key("cs_clerk")
-    for _ in range(5):
-        db.add(LoginFailure(account_key=key, ip="10.0.0.1", at=long_ago))
+def test_the_wait_doubles_with_each_failure_up_to_a_cap(
+    client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key, now = auth.account_key("cs_clerk"), clock.now()
+    db.add_all(LoginFailure(account_key=key, ip="10.0.0.1", at=now) for _ in range(8))
     db.flush()
-    assert _token(client, "cs_clerk").status_code == 201
-    assert db.scalar(select(func.count()).where(LoginFailure.account_key == key)) == 0  # success clears
+    assert _token(client, "cs_clerk").headers["retry-after"] == "16"  # 8 failures: 2 ** (8 - 5 + 1) s
+    db.add_all(LoginFailure(account_key=key, ip="10.0.0.1", at=now) for _ in range(40))
+    db.flush()
+    capped = _token(client, "cs_clerk")
+    assert capped.headers["retry-after"] == "300" and "5 分钟后再试" in capped.json()["error"]["message"]
+    _later(monkeypatch, 301)
+    assert _token(client, "cs_clerk").status_code == 201  # never a lock: the owner always gets in
 
 
-def test_ip_throttle(client: TestClient, db: Session) -> None:
-    now = utcnow()
-    for n in range(30):
-        db.add(LoginFailure(account_key=f"k{n}", ip="testclient", at=now))
+def test_a_device_that_signed_in_before_skips_the_wait(client: TestClient, db: Session) -> None:
+    device = _token(client, "cs_clerk").json()["device"]
+    # Someone elsewhere guesses until the account is slowed...
+    key = auth.account_key("cs_clerk")
+    db.add_all(LoginFailure(account_key=key, ip="10.6.6.6", at=clock.now()) for _ in range(40))
     db.flush()
     assert _token(client, "cs_clerk").status_code == 429
+    # ...and the owner's own phone still gets in at once, with its own token for next time.
+    mine = _token(client, "cs_clerk", device=device)
+    assert mine.status_code == 201 and mine.json()["device"]
+    # A device token is for one account: it does not unlock another, nor does a forged one.
+    db.add_all(
+        LoginFailure(account_key=auth.account_key("cs_approver"), ip="10.6.6.6", at=clock.now()) for _ in range(9)
+    )
+    db.flush()
+    assert _token(client, "cs_approver", device=device).status_code == 429
+    assert _token(client, "cs_approver", device=device[:-4] + "0000").status_code == 429
+
+
+def test_the_web_login_remembers_the_device_for_the_login_page_only(client: TestClient, db: Session) -> None:
+    def sign_in() -> httpx.Response:
+        token = _csrf(client.get("/login").text)
+        data = {"login": "cs_clerk", "password": DEMO_PASSWORD, "csrf_token": token}
+        return client.post("/login", data=data, follow_redirects=False)
+
+    first = sign_in()
+    assert first.status_code == 303
+    device = next(c for c in first.headers.get_list("set-cookie") if c.startswith("onething_device="))
+    assert "Path=/login" in device and "HttpOnly" in device
+    key = auth.account_key("cs_clerk")
+    db.add_all(LoginFailure(account_key=key, ip="10.6.6.6", at=clock.now()) for _ in range(9))
+    db.flush()
+    assert sign_in().status_code == 303  # this browser skips the wait
+    for cookie in [c for c in client.cookies.jar if c.name == "onething_device"]:
+        client.cookies.jar.clear(cookie.domain, cookie.path, cookie.name)
+    page = sign_in()
+    assert page.status_code == 429 and "秒后再试" in page.text and page.headers["retry-after"] == "32"
+
+
+def test_an_address_that_fails_too_often_is_refused_before_any_hash(
+    client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hashed: list[str | None] = []
+    real = login_flow.verify_password
+
+    def spy(stored: str | None, password: str) -> bool:
+        hashed.append(stored)
+        return real(stored, password)
+
+    monkeypatch.setattr(login_flow, "verify_password", spy)
+    burst = get_settings().login_ip_failure_burst
+    for n in range(burst):  # a different made-up account each time: only the address connects them
+        assert _token(client, f"guess_{n}", "Wrong@2026").status_code == 401
+    before = _failures(db)
+    refused = _token(client, "cs_clerk")
+    assert refused.status_code == 429 and refused.json()["error"]["field"] == "login"
+    assert len(hashed) == burst  # the refused attempt never reached argon2, nor the database
+    assert _failures(db) == before
+
+
+def test_parallel_guesses_at_one_account_are_checked_one_at_a_time(client: TestClient, db: Session) -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda _: _token(client, "cs_head", "Wrong@2026").status_code, range(16)))
+    assert set(statuses) <= {401, 429} and statuses.count(401) <= 6, statuses
+    assert _failures(db, "cs_head") == statuses.count(401)
 
 
 def test_failure_rows_hold_no_login_names(client: TestClient, db: Session) -> None:

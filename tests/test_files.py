@@ -9,22 +9,27 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3  # type: ignore[import-untyped]
 import pytest
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+from fastapi.testclient import TestClient
 from moto.server import ThreadedMotoServer
+from sqlalchemy.orm import Session
+from test_uploads_content import jpeg, pdf
 
+from onething.demo.cases import png
 from onething.kit.errors import NotFound, ValidationFailed
 from onething.kit.files import LocalFileStore, S3FileStore, check_upload, file_store, sniff
 from onething.kit.settings import Settings
 
-PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+# Real files: check_upload opens them (kit.filecheck), so a bare magic number is no longer enough.
+PDF = pdf()
+JPEG = jpeg()
+PNG = png(1)
 MB = 1024 * 1024
 
 
@@ -369,3 +374,34 @@ def test_module_imports_without_boto3() -> None:
     code = "import sys; sys.modules['boto3'] = None; import onething.kit.files as f; print(f.sniff(b'%PDF-1'))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "application/pdf"
+
+
+def test_a_store_that_cannot_write_is_a_503_and_no_half_case(
+    client: TestClient,
+    db: Session,
+    login: Callable[[str], dict[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A full or read-only disk (here: the store's directory is a file, which even root cannot write
+    under) refuses the upload with a clear 503 and leaves the case as it was."""
+    from cases_support import AGENT, draft, snapshot, upload
+
+    from onething.kit import files
+
+    headers = login(AGENT)
+    detail = draft(client, headers)
+    number = detail["number"]
+    code = next(m["code"] for m in detail["needed_materials"] if m["exempt"] != "bundle")
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_bytes(b"")
+    monkeypatch.setattr(files, "_default_store", lambda: files.LocalFileStore(blocked / "files"))
+    before = snapshot(db)
+    r = upload(client, headers, number, code, png(7))
+    assert r.status_code == 503, r.text
+    assert r.json()["error"] == {
+        "code": "store_unavailable",
+        "message": "材料存储暂时不可用，本次提交未生效，请稍后重试",
+        "field": "file",
+    }
+    assert snapshot(db) == before

@@ -9,6 +9,7 @@ import copy
 import datetime as dt
 import html
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,8 @@ from onething.catalog.service import active_catalog, validate_path
 from onething.demo.accounts import ENTERPRISE
 from onething.demo.wallets import seed_wallets
 from onething.kit.masking import mask_id_number
-from onething.licenses import disclosure, identifier
+from onething.kit.settings import get_settings
+from onething.licenses import disclosure, identifier, throttle
 from onething.licenses import repository as repo
 from onething.licenses import service as licenses
 from onething.licenses.stock import import_business_license
@@ -34,6 +36,19 @@ AGENT = "430202198506150138"  # 王磊: acts for 敏记餐饮
 MINJI = str(ENTERPRISE["credit_code"])
 SCOPE = "餐饮服务；食品销售（仅销售预包装食品）"
 ENGLISH = re.compile(r"\b(issue|valid|revoke[d]?|cancel(?:led)?|expired?|penalty_revoke[d]?|person|enterprise)\b")
+
+
+@pytest.fixture(autouse=True)
+def _roomy_verify_limit() -> Iterator[None]:
+    """These tests check many licenses from one client: a rate limit they never reach (the limit itself is
+    tested in test_verify_enumeration). Undone before the settings are read again."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ONETHING_VERIFY_BURST", "1000")
+        get_settings.cache_clear()
+        throttle.VERIFY.clear()
+        yield
+    get_settings.cache_clear()
+    throttle.VERIFY.clear()
 
 
 def text_of(page: str) -> str:
@@ -93,9 +108,9 @@ def test_verify_page_is_public_with_both_forms(client: TestClient) -> None:
     assert "二维码" in page.text
 
 
-def test_typed_identifier_goes_to_the_qr_codes_result_page(client: TestClient, db: Session) -> None:
+def test_typed_identifier_goes_to_its_result_page(client: TestClient, db: Session) -> None:
     row = minji_licence(db)
-    # Typed with stray spaces and in lower case: the same page the QR code opens.
+    # Typed with stray spaces and in lower case: the identifier's own page (the QR code opens the token's).
     typed = " " + row.identifier.lower().replace(".", ". ", 2) + " "
     found = client.get("/verify", params={"identifier": typed}, follow_redirects=False)
     assert found.status_code == 303 and found.headers["location"] == f"/verify/{row.identifier}"
@@ -197,31 +212,50 @@ def test_business_licence_public_facts_are_shown_in_full(client: TestClient, db:
     assert body["license"]["holder_code"] == MINJI and body["license"]["holder_name"] == ENTERPRISE["name"]
 
 
-def test_a_persons_document_shows_only_masked_name_type_issuer_validity_status(
+def test_a_persons_document_by_identifier_shows_only_type_issuer_status_by_token_the_masked_name(
     client: TestClient, db: Session, login: Any
 ) -> None:
     row = id_card(db)
+    secrets = ("赵敏", MOTHER, mask_id_number(MOTHER), "红旗北路", "住址", "1978", "性别", row.number)
+    issued = f"{row.issued_on.year}年{row.issued_on.month}月{row.issued_on.day}日"
+    # By identifier (guessable): that it exists, its type, issuer and status, nothing of the person.
     page = client.get(f"/verify/{row.identifier}")
     assert page.status_code == 200
     shown = text_of(page.text)
-    for fact in ("真实有效", "居民身份证", "赵*", "公安", "有效期"):
+    for fact in ("真实有效", "居民身份证", "公安", "有效"):
         assert fact in shown, fact
-    for secret in ("赵敏", MOTHER, mask_id_number(MOTHER), "红旗北路", "住址", "1978", "性别", row.number):
+    for secret in (*secrets, "赵*", issued, "发证日期", row.verify_token):
         assert secret not in page.text, secret
     body = client.get(f"/api/v1/licenses/{row.identifier}/verify").json()
-    assert body["license"]["holder_name"] == "赵*"
+    assert body["valid"] is True and body["license"]["shown"] == "status"
+    assert body["license"]["holder_name"] is None and body["license"]["holder_code"] is None
+    assert body["license"]["issued_on"] is None and body["license"]["valid_until"] is None
+    assert body["license"]["number"] is None and body["license"]["fields"] == []
+    assert row.verify_token not in orjson.dumps(body).decode()
+    # By the QR code's token: the masked name and the dates too, still no number, no address.
+    page = client.get(f"/verify/t/{row.verify_token}")
+    assert page.status_code == 200
+    shown = text_of(page.text)
+    for fact in ("真实有效", "居民身份证", "赵*", "公安", "有效期", issued):
+        assert fact in shown, fact
+    for secret in secrets:
+        assert secret not in page.text, secret
+    body = client.get(f"/api/v1/licenses/verify/{row.verify_token}").json()
+    assert body["license"]["shown"] == "masked" and body["license"]["holder_name"] == "赵*"
     assert body["license"]["holder_code"] is None and body["license"]["number"] is None
-    assert body["license"]["fields"] == []
+    assert body["license"]["fields"] == [] and body["license"]["issued_on"] == row.issued_on.isoformat()
     public = orjson.dumps(body).decode()
     assert MOTHER not in public and mask_id_number(MOTHER) not in public and "红旗北路" not in public
     # Revoked with a reason that names her: the status is public, the reason is not.
     change = {"action": "revoke", "reason": "经核查赵敏证件信息有误"}
     r = client.post(f"/api/v1/licenses/{row.identifier}/status", json=change, headers=login("ht_police"))
     assert r.status_code == 200, r.text
-    page = client.get(f"/verify/{row.identifier}")
-    assert "已撤销" in text_of(page.text) and "赵敏" not in page.text and "有误" not in page.text
-    body = client.get(f"/api/v1/licenses/{row.identifier}/verify").json()
-    assert body["conclusion"] == "已撤销" and "赵敏" not in orjson.dumps(body).decode()
+    for path in (f"/verify/{row.identifier}", f"/verify/t/{row.verify_token}"):
+        page = client.get(path)
+        assert "已撤销" in text_of(page.text) and "赵敏" not in page.text and "有误" not in page.text, path
+    for path in (f"/api/v1/licenses/{row.identifier}/verify", f"/api/v1/licenses/verify/{row.verify_token}"):
+        body = client.get(path).json()
+        assert body["conclusion"] == "已撤销" and "赵敏" not in orjson.dumps(body).decode(), path
 
 
 def test_statuses_read_in_words(client: TestClient, db: Session, login: Any) -> None:

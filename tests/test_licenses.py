@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import copy
 import random
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from cases_support import AGENT, snapshot, task_id
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -15,9 +17,23 @@ from sqlalchemy.orm import Session
 
 from onething.demo.cases import RESTAURANT, RESTAURANT_ANSWERS, fill_missing, png
 from onething.kit import sm2
-from onething.licenses import identifier
+from onething.kit.settings import get_settings
+from onething.licenses import identifier, throttle
 from onething.licenses.canonical import canonical_bytes
 from onething.models import AuditEntry, Enterprise, License, LicenseEvent
+
+
+@pytest.fixture(autouse=True)
+def _roomy_verify_limit() -> Iterator[None]:
+    """These tests check many licenses from one client: a rate limit they never reach (the limit itself is
+    tested in test_verify_enumeration). Undone before the settings are read again."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ONETHING_VERIFY_BURST", "1000")
+        get_settings.cache_clear()
+        throttle.VERIFY.clear()
+        yield
+    get_settings.cache_clear()
+    throttle.VERIFY.clear()
 
 
 def got(response: Any, status: int = 200) -> Any:
@@ -88,6 +104,11 @@ def test_store_case_to_wallet_verify_revoke_and_reuse(client: TestClient, login:
         page = client.get(f"/verify/{w['identifier']}")
         assert page.status_code == 200 and "真实有效" in page.text and w["type_name"] in page.text
         assert got(client.get(f"/api/v1/licenses/{w['identifier']}/verify"))["valid"] is True
+        # The wallet's check address (the QR code's) is the license's own random token.
+        row = db.scalar(select(License).where(License.identifier == w["identifier"]))
+        assert row is not None and w["verify_url"].endswith(f"/verify/t/{row.verify_token}")
+        page = client.get(f"/verify/t/{row.verify_token}")
+        assert page.status_code == 200 and "真实有效" in page.text and w["type_name"] in page.text
 
     # The signed file verifies through the API; any single changed byte of data or signature fails.
     licence = next(w for w in mine if w["license_type"] == "business_license")

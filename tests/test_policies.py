@@ -219,7 +219,7 @@ def test_edit_makes_a_version_and_never_rewrites_a_confirmed_batch(
     batch = db.scalar(select(PaymentBatch))
     assert batch is not None
     paid_before = [(p.credit_code, p.amount, p.version_id) for p in db.scalars(select(Payment).order_by(Payment.id))]
-    current = client.get(f"/api/v1/policies/{REFUND}/versions").json()[0]
+    current = client.get(f"/api/v1/policies/{REFUND}/versions", headers=head).json()[0]
 
     before = counts(db)
     broken = current["source"].replace("unemployment_insurance_paid > 0.0", "unemployment_insurance_payd > 0.0")
@@ -410,7 +410,7 @@ def test_administrator_looks_but_does_not_decide_money(
 
 def test_edit_cannot_move_the_policy_or_its_examples_break(client: TestClient, login: Any, db: Session) -> None:
     head = login("hn_hr_head")
-    current = client.get(f"/api/v1/policies/{REFUND}/versions").json()[0]["source"]
+    current = client.get(f"/api/v1/policies/{REFUND}/versions", headers=head).json()[0]["source"]
     before = counts(db)
     moved = client.put(
         f"/api/v1/policies/{REFUND}",

@@ -191,7 +191,7 @@ def test_an_edit_without_words_is_refused_at_its_line_and_changes_nothing(
     client: TestClient, login: Any, db: Session
 ) -> None:
     head = login("hn_hr_head")
-    source = client.get(f"/api/v1/policies/{REFUND}/versions").json()[0]["source"]
+    source = client.get(f"/api/v1/policies/{REFUND}/versions", headers=head).json()[0]["source"]
     lines = source.splitlines()
     at = next(i for i, line in enumerate(lines) if "words: 统计部门已完成企业规模划型" in line)
     broken = "\n".join(lines[:at] + lines[at + 1 :]) + "\n"

@@ -32,6 +32,7 @@ from onething.identity.principal import Principal
 from onething.kit.errors import ValidationFailed
 from onething.kit.pagination import PageOut
 from onething.kit.settings import get_settings
+from onething.kit.validators import Id
 from onething.kit.web import SessionDep
 from onething.licenses import views as license_views
 from onething.licenses.schemas import LicenseDetail
@@ -47,7 +48,7 @@ IdempotencyKey = Annotated[
     str | None,
     Header(alias="Idempotency-Key", max_length=100, description="重试同一请求时带相同的值，不会重复创建或提交"),
 ]
-After = Annotated[int | None, Query(description="上一页最后一条的 id")]
+After = Annotated[Id | None, Query(description="上一页最后一条的 id")]
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 
@@ -122,19 +123,19 @@ def upload_materials(
 
 
 @router.delete("/cases/{number}/materials/{material_id}", status_code=204)
-def remove_material(number: str, material_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
+def remove_material(number: str, material_id: Id, principal: PrincipalDep, session: SessionDep) -> Response:
     intake.remove_material(session, principal, number, material_id)
     return Response(status_code=204)
 
 
 @router.get("/cases/{number}/materials/{material_id}/file")
-def material_file(number: str, material_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
+def material_file(number: str, material_id: Id, principal: PrincipalDep, session: SessionDep) -> Response:
     row, data = intake.file_of(session, principal, number, material_id)
     return Response(data, media_type=row.content_type or "application/octet-stream", headers=FILE_HEADERS)
 
 
 @router.get("/cases/{number}/materials/{material_id}/license", response_model=LicenseDetail)
-def material_license(number: str, material_id: int, principal: PrincipalDep, session: SessionDep) -> Any:
+def material_license(number: str, material_id: Id, principal: PrincipalDep, session: SessionDep) -> Any:
     """免提交材料对应的电子证照（审批人员查看会记入审计日志并关联办件编号）。"""
     return license_views.detail_of(session, intake.license_of(session, principal, number, material_id))
 
@@ -201,7 +202,7 @@ def tasks(
 
 
 @router.get("/tasks/{task_id}", response_model=TaskDetail, tags=["部门审批"])
-def task(task_id: int, principal: PrincipalDep, session: SessionDep) -> Any:
+def task(task_id: Id, principal: PrincipalDep, session: SessionDep) -> Any:
     return views.task_detail(session, principal, task_id)
 
 
@@ -211,36 +212,36 @@ def _task(session: Session, principal: Principal, task_id: int) -> TaskDetail:
 
 
 @router.post("/tasks/{task_id}/claim", response_model=TaskDetail, tags=["部门审批"])
-def claim(task_id: int, principal: PrincipalDep, session: SessionDep, body: ClaimIn | None = None) -> Any:
+def claim(task_id: Id, principal: PrincipalDep, session: SessionDep, body: ClaimIn | None = None) -> Any:
     department.claim(session, principal, task_id, body or ClaimIn())
     return _task(session, principal, task_id)
 
 
 @router.post("/tasks/{task_id}/approve", response_model=TaskDetail, tags=["部门审批"])
-def approve(task_id: int, body: DecisionIn, principal: PrincipalDep, session: SessionDep) -> Any:
+def approve(task_id: Id, body: DecisionIn, principal: PrincipalDep, session: SessionDep) -> Any:
     department.approve(session, principal, task_id, body)
     return _task(session, principal, task_id)
 
 
 @router.post("/tasks/{task_id}/reject", response_model=TaskDetail, tags=["部门审批"])
-def reject(task_id: int, body: DecisionIn, principal: PrincipalDep, session: SessionDep) -> Any:
+def reject(task_id: Id, body: DecisionIn, principal: PrincipalDep, session: SessionDep) -> Any:
     department.reject(session, principal, task_id, body)
     return _task(session, principal, task_id)
 
 
 @router.post("/tasks/{task_id}/return", response_model=TaskDetail, tags=["部门审批"])
-def return_task(task_id: int, body: CorrectionIn, principal: PrincipalDep, session: SessionDep) -> Any:
+def return_task(task_id: Id, body: CorrectionIn, principal: PrincipalDep, session: SessionDep) -> Any:
     department.return_to_window(session, principal, task_id, body)
     return _task(session, principal, task_id)
 
 
 @router.post("/tasks/{task_id}/suspend", response_model=TaskDetail, tags=["部门审批"])
-def suspend(task_id: int, body: SuspendIn, principal: PrincipalDep, session: SessionDep) -> Any:
+def suspend(task_id: Id, body: SuspendIn, principal: PrincipalDep, session: SessionDep) -> Any:
     department.suspend(session, principal, task_id, body)
     return _task(session, principal, task_id)
 
 
 @router.post("/tasks/{task_id}/resume", response_model=TaskDetail, tags=["部门审批"])
-def resume(task_id: int, principal: PrincipalDep, session: SessionDep, body: ResumeIn | None = None) -> Any:
+def resume(task_id: Id, principal: PrincipalDep, session: SessionDep, body: ResumeIn | None = None) -> Any:
     department.resume(session, principal, task_id, body or ResumeIn())
     return _task(session, principal, task_id)

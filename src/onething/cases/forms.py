@@ -5,6 +5,7 @@ Pure: the base-library records and licenses come in as plain mappings, the guide
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -14,7 +15,7 @@ from typing import Any
 
 import jsonschema
 
-from onething.guide.form import format_checker, json_schema
+from onething.guide.form import DATE_PERIODS, format_checker, json_schema
 from onething.guide.model import FormField, FormGroup, Guide, GuideMaterial
 from onething.kit import validators
 from onething.kit.errors import ValidationFailed
@@ -153,8 +154,40 @@ def validate(
     for error in checker.iter_errors({k: v for k, v in data.items() if k not in problems}):
         for p in _problems(error, labels):
             problems.setdefault(p.field, p)  # one message per field: the first rule it breaks
+    for p in _periods_out_of_order(data, labels, problems):
+        problems.setdefault(p.field, p)
     order = list(labels)
     return sorted(problems.values(), key=lambda p: order.index(p.field) if p.field in labels else len(order))
+
+
+def _periods_out_of_order(
+    data: Mapping[str, Any], labels: Mapping[str, str], problems: Mapping[str, Problem]
+) -> list[Problem]:
+    """A period's end before its start, told on the end (each date alone was valid)."""
+    found = []
+    for start, end in DATE_PERIODS:
+        if start in problems or end in problems or start not in labels or end not in labels:
+            continue
+        first, last = data.get(start), data.get(end)
+        if isinstance(first, str) and isinstance(last, str) and last < first:  # ISO dates order as text
+            found.append(Problem(end, f"「{labels[end]}」不能早于「{labels[start]}」"))
+    return found
+
+
+def normalised(form: Sequence[FormGroup], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The applicant's values as they are stored: a mobile typed "+86 138 0731 0021" is kept as
+    "13807310021", an ID number or credit code in capitals. A value its format refuses is left as typed
+    for ``validate`` to explain."""
+    known = fields(form)
+    out = dict(changes)
+    for code, value in changes.items():
+        f = known.get(code)
+        check = validators.FORMATS.get(f.format or "") if f is not None else None
+        if check is None or not isinstance(value, str) or not value.strip():
+            continue
+        with contextlib.suppress(InvalidValue):  # refused by validate, with its reason
+            out[code] = check(value)
+    return out
 
 
 def _problems(error: jsonschema.ValidationError, labels: Mapping[str, str]) -> list[Problem]:

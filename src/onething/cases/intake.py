@@ -247,7 +247,7 @@ def _apply(guide: Guide, form: dict[str, Any], sources: dict[str, Any], changes:
     unknown = sorted(set(changes) - set(forms.fields(guide.form)))
     if unknown:
         raise ValidationFailed(f"表单中没有「{unknown[0]}」这一项", field=f"form.{unknown[0]}", code="form_invalid")
-    for code, value in changes.items():
+    for code, value in forms.normalised(guide.form, changes).items():
         if value is None or value == "":
             form.pop(code, None)
             sources.pop(code, None)
@@ -347,6 +347,8 @@ def add_materials(session: Session, principal: Principal, number: str, uploads: 
     if len(uploads) > settings.upload_batch_max_files:
         limit = settings.upload_batch_max_files
         raise ValidationFailed(f"一次最多上传 {limit} 个文件", field="file", code="too_many_files")
+    # Opening the files (a PDF parsed, an image decoded) takes time: never while holding the case's lock.
+    kinds = [files.check_upload(up.data, up.filename, settings.upload_max_bytes) for up in uploads]
     case = find_case(session, principal, number, lock=True)
     require_applicant(principal, case)
     _, guide = case_guide(session, case)
@@ -354,12 +356,12 @@ def add_materials(session: Session, principal: Principal, number: str, uploads: 
     shortfall_open = results_held(case)
     editable = case.status in (CaseStatus.draft, CaseStatus.correction_requested)
     checked = []
-    for up in uploads:
+    for up, kind in zip(uploads, kinds, strict=True):
         if up.material_code not in wanted:
             code = up.material_code
             raise ValidationFailed(f"本办件不需要提交材料 {code}", field="material", code="unknown_material")
         _check_open(case, up.material_code, editable=editable, shortfall_open=shortfall_open)
-        checked.append((up, files.check_upload(up.data, up.filename, settings.upload_max_bytes)))
+        checked.append((up, kind))
     store = files.file_store()
     rows = [
         CaseMaterial(

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from onething.kit.files import display_name
+from onething.kit.validators import Id
 
 Channel = Literal["online", "window", "kiosk", "mobile", "helper"]
 CHANNEL_NAMES = {"online": "网上办", "window": "窗口办", "kiosk": "自助办", "mobile": "掌上办", "helper": "帮代办"}
@@ -65,7 +68,7 @@ class DeliverIn(In):
 
 
 class ClaimIn(In):
-    assignee_id: int | None = Field(default=None, description="部门负责人指派给本部门审批人员；不填为本人认领")
+    assignee_id: Id | None = Field(default=None, description="部门负责人指派给本部门审批人员；不填为本人认领")
 
 
 class DecisionIn(In):
@@ -103,6 +106,13 @@ class MaterialOut(BaseModel):
     size: int | None
     license_ref: str | None
     uploaded_at: dt.datetime
+
+    @field_validator("filename")
+    @classmethod
+    def _shown(cls, value: str | None) -> str | None:
+        # Rows stored before control characters were refused may hold "invoice\u202efdp.exe".
+        return display_name(value)
+
     # A stand-in license held by someone else than the viewer (a spouse's card): the applicant sees that
     # it stands in, not its content (only reviewers open it, on the record).
     license_of_another: bool = False

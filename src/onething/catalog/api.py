@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from onething.catalog import browse, schemas, service
+from onething.kit.validators import Limit
 from onething.kit.web import SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
@@ -18,7 +19,7 @@ def list_things(
     q: Annotated[str | None, Query(description="用日常用语搜索，如“孩子出生了”“开个饭馆”")] = None,
     audience: Annotated[str | None, Query(description="individual 或 enterprise")] = None,
     stage: Annotated[str | None, Query(description="生命周期阶段，如 出生、开办")] = None,
-    limit: int = 50,
+    limit: Limit = 50,
 ) -> schemas.ThingList:
     return browse.list_things(service.active_catalog(session), q, audience, stage, limit)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,6 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from onething.cli.backup import backup, restore
+from onething.cli.check import check
 from onething.cli.policies import load as load_policies
 from onething.cli.policies import policies_app
 from onething.cli.policies import run as run_policies
@@ -31,9 +34,21 @@ app.add_typer(calendar_app, name="calendar")
 app.add_typer(demo_app, name="demo")
 app.add_typer(seals_app, name="seals")
 app.add_typer(policies_app, name="policies")
+app.command("check")(check)
+app.command("backup")(backup)
+app.command("restore")(restore)
 
 out = Console()
 err = Console(stderr=True)
+
+
+@app.callback()
+def _logging() -> None:
+    """Every command logs through kit.logs (JSON lines on stderr, personal data masked)."""
+    from onething.kit.logs import configure_logging
+    from onething.kit.settings import get_settings
+
+    configure_logging(get_settings())
 
 
 def _engine() -> Any:
@@ -62,10 +77,13 @@ def serve(
     """启动网站与接口服务。"""
     import uvicorn
 
+    from onething.kit.logs import logging_config
     from onething.kit.settings import get_settings
 
     s = get_settings()
     host, port, workers = host or s.host, port or s.port, workers or s.workers
+    # The worker processes read their settings from the environment: tell them how many share the cores.
+    os.environ["ONETHING_WORKERS"] = str(workers)
     out.print(f"OneThing 已启动：http://{host}:{port}  （接口文档 http://{host}:{port}/docs，{workers} 个工作进程）")
     uvicorn.run(
         "onething.web.app:create_app",
@@ -74,7 +92,11 @@ def serve(
         port=port,
         workers=workers,
         log_level=s.log_level,
-        access_log=False,
+        log_config=logging_config(s),  # applied again in each worker process before the app is built
+        access_log=False,  # kit.logs.RequestId writes one line a request, with its id and no query string
+        # X-Forwarded-For only from the proxies named in the settings; never from anyone else, loopback included.
+        proxy_headers=bool(s.trusted_proxies),
+        forwarded_allow_ips=",".join(s.trusted_proxies) or "",
     )
 
 

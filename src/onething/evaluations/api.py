@@ -23,6 +23,7 @@ from onething.evaluations.schemas import (
 from onething.identity.deps import PrincipalDep
 from onething.identity.principal import Principal
 from onething.kit.pagination import PageOut
+from onething.kit.validators import Id, Limit
 from onething.kit.web import SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["好差评"])
@@ -49,8 +50,8 @@ def list_evaluations(
     case: str | None = None,
     state: str | None = None,
     bad: bool | None = None,
-    after: int | None = None,
-    limit: int = 50,
+    after: Id | None = None,
+    limit: Limit = 50,
 ) -> Any:
     """可见范围内的评价：本人的、本机构的、本地区的（监察人员）。"""
     return PageOut.of(
@@ -59,12 +60,12 @@ def list_evaluations(
 
 
 @router.get("/evaluations/{evaluation_id}", response_model=EvaluationDetail)
-def get_evaluation(evaluation_id: int, principal: PrincipalDep, session: SessionDep) -> Any:
+def get_evaluation(evaluation_id: Id, principal: PrincipalDep, session: SessionDep) -> Any:
     return views.evaluation_detail(session, principal, evaluation_id)
 
 
 @router.post("/evaluations/{evaluation_id}/rerate", response_model=EvaluationDetail)
-def rerate(evaluation_id: int, body: RerateIn, principal: PrincipalDep, session: SessionDep) -> Any:
+def rerate(evaluation_id: Id, body: RerateIn, principal: PrincipalDep, session: SessionDep) -> Any:
     """追评：差评整改反馈后，评价人可在追评期内再评一次。"""
     service.rerate(session, principal, evaluation_id, body)
     return views.evaluation_detail(session, principal, evaluation_id)
@@ -81,35 +82,35 @@ def _done(session: Session, principal: Principal, rid: int) -> EvaluationDetail:
 
 
 @router.post("/rectifications/{rid}/callback", response_model=EvaluationDetail)
-def callback(rid: int, body: CallbackIn, principal: PrincipalDep, session: SessionDep) -> Any:
+def callback(rid: Id, body: CallbackIn, principal: PrincipalDep, session: SessionDep) -> Any:
     """回访核实（默认 1 个工作日内）。"""
     service.step(session, principal, rid, "callback", **body.model_dump())
     return _done(session, principal, rid)
 
 
 @router.post("/rectifications/{rid}/classify", response_model=EvaluationDetail)
-def classify(rid: int, body: ClassifyIn, principal: PrincipalDep, session: SessionDep) -> Any:
+def classify(rid: Id, body: ClassifyIn, principal: PrincipalDep, session: SessionDep) -> Any:
     """核实分类：有效差评转整改；不实、恶意差评即为申诉，交监察人员审核。"""
     service.step(session, principal, rid, "classify", **body.model_dump())
     return _done(session, principal, rid)
 
 
 @router.post("/rectifications/{rid}/appeal", response_model=EvaluationDetail)
-def appeal(rid: int, body: AppealIn, principal: PrincipalDep, session: SessionDep) -> Any:
+def appeal(rid: Id, body: AppealIn, principal: PrincipalDep, session: SessionDep) -> Any:
     """监察人员审核申诉：成立则办结（不计入差评整改考核），不成立则转整改。"""
     service.step(session, principal, rid, "appeal", **body.model_dump())
     return _done(session, principal, rid)
 
 
 @router.post("/rectifications/{rid}/rectify", response_model=EvaluationDetail)
-def rectify(rid: int, body: RectifyIn, principal: PrincipalDep, session: SessionDep) -> Any:
+def rectify(rid: Id, body: RectifyIn, principal: PrincipalDep, session: SessionDep) -> Any:
     """登记整改措施。"""
     service.step(session, principal, rid, "rectify", **body.model_dump())
     return _done(session, principal, rid)
 
 
 @router.post("/rectifications/{rid}/answer", response_model=EvaluationDetail)
-def answer(rid: int, body: AnswerIn, principal: PrincipalDep, session: SessionDep) -> Any:
+def answer(rid: Id, body: AnswerIn, principal: PrincipalDep, session: SessionDep) -> Any:
     """向评价人反馈整改情况（默认自差评起 15 个工作日内），评价人可追评一次。"""
     service.step(session, principal, rid, "answer", **body.model_dump())
     return _done(session, principal, rid)

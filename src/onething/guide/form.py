@@ -11,6 +11,7 @@ from onething.catalog import spec
 from onething.catalog.model import Catalog, CompiledItem
 from onething.guide.model import FormField, FormGroup
 from onething.guide.prepared import prepared
+from onething.kit import validators
 from onething.kit.validators import FORMATS, InvalidValue, money
 
 
@@ -39,6 +40,38 @@ def merge_form(catalog: Catalog, items: Sequence[CompiledItem]) -> tuple[tuple[F
     return tuple(groups), alone
 
 
+# What a date field means, until the catalog can say it on the data element: these happened already
+# (a birth, a decision, a registration), and each pair is a period whose end cannot come before its start.
+PAST_DATES = frozenset(
+    {
+        "applicant_birth_date",
+        "newborn_birth_date",
+        "death_date",
+        "established_date",
+        "enlistment_date",
+        "discharge_date",
+        "work_start_date",
+        "employment_start_date",
+        "unemployment_date",
+        "injury_date",
+        "driving_license_first_date",
+        "house_completion_date",
+        "completion_acceptance_date",
+        "penalty_decision_date",
+        "abnormal_listed_date",
+        "serious_listed_date",
+        "bankruptcy_accepted_date",
+        "creditor_notice_date",
+    }
+)
+DATE_PERIODS = (
+    ("guarantee_loan_start_date", "guarantee_loan_end_date"),
+    ("interest_period_start", "interest_period_end"),
+    ("planned_start_date", "planned_completion_date"),
+    ("road_occupation_start", "road_occupation_end"),
+    ("enlistment_date", "discharge_date"),
+)
+
 _TYPES: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},
     "text": {"type": "string"},
@@ -58,6 +91,8 @@ def field_schema(f: FormField) -> dict[str, Any]:
         schema = {"type": "array", "items": {"enum": [c for c, _ in f.options]}, "uniqueItems": True}
     else:
         schema = dict(_TYPES[f.type])
+    if f.type == "date" and f.code in PAST_DATES:
+        schema["format"] = "past_date"
     schema["title"] = f.label
     if f.format:
         schema["format"] = f.format
@@ -94,6 +129,8 @@ def format_checker() -> jsonschema.FormatChecker:
     for name, check in FORMATS.items():
         checker.checks(name, raises=InvalidValue)(_string_format(check))
     checker.checks("money", raises=InvalidValue)(_money_format)
+    checker.checks("date", raises=InvalidValue)(_string_format(validators.date))
+    checker.checks("past_date", raises=InvalidValue)(_string_format(lambda v: validators.date(v, past=True)))
     return checker
 
 
@@ -104,9 +141,9 @@ def _money_format(value: object) -> bool:
     return True
 
 
-def _string_format(check: Callable[[str], str]) -> Callable[[object], bool]:
+def _string_format(check: Callable[[str], object]) -> Callable[[object], bool]:
     # Formats constrain strings only; a wrong type is the "type" keyword's business.
     def checked(value: object) -> bool:
-        return not isinstance(value, str) or bool(check(value))
+        return not isinstance(value, str) or check(value) is not None
 
     return checked

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any
 
+from anyio import to_thread
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.orm import Session
 
-from onething.identity import audit, auth, service
+from onething.identity import audit, auth, login, service
 from onething.identity.deps import PrincipalDep, client_ip
 from onething.identity.schemas import (
     AuditOut,
@@ -24,25 +27,35 @@ from onething.identity.schemas import (
     UserOut,
     UserPatch,
 )
+from onething.kit.db import unit_of_work
 from onething.kit.errors import Unauthorized
 from onething.kit.pagination import PageOut
-from onething.kit.web import SessionDep, json_error
+from onething.kit.validators import Id
+from onething.kit.web import SessionDep
 
 router = APIRouter(prefix="/api/v1")
-After = Annotated[int | None, Query(description="上一页最后一条的 id")]
+After = Annotated[Id | None, Query(description="上一页最后一条的 id")]
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 
 @router.post("/auth/token", response_model=TokenOut, status_code=201, tags=["登录"])
-def issue_token(body: TokenIn, request: Request, session: SessionDep) -> Any:
-    """用身份证号（公众）或用户名（工作人员）和密码换取访问令牌。"""
-    try:
-        user = auth.authenticate(session, body.login, body.password, client_ip(request))
-    except auth.LoginRefused as refused:
-        # Returned, not raised: the failed attempt must be committed for throttling to count it.
-        return json_error(refused)
-    issued = auth.open_session(session, user, auth.API, client_ip(request), hours=body.hours, label=body.label)
-    return TokenOut(id=issued.session_id, token=issued.token, expires_at=issued.expires_at)
+async def issue_token(body: TokenIn, request: Request) -> Any:
+    """用身份证号（公众）或用户名（工作人员）和密码换取访问令牌。
+
+    连续输错后须等待的时间逐次加倍（不会锁定账号）；带上次登录返回的 device 可免等待。"""
+    # No SessionDep: the password is checked outside any transaction (see identity.login).
+    sessions = request.app.state.sessions
+    ip = client_ip(request)
+    verified = await login.check_password(sessions, body.login, body.password, ip, body.device)
+    issued = await to_thread.run_sync(_open_token, sessions, verified.user_id, ip, body.hours, body.label)
+    return TokenOut(id=issued.session_id, token=issued.token, expires_at=issued.expires_at, device=verified.device)
+
+
+def _open_token(
+    sessions: Callable[[], Session], user_id: int, ip: str, hours: float | None, label: str | None
+) -> auth.Issued:
+    with unit_of_work(sessions) as session:
+        return auth.open_session_for(session, user_id, auth.API, ip, hours=hours, label=label)
 
 
 @router.delete("/auth/token", status_code=204, tags=["登录"])
@@ -62,7 +75,7 @@ def my_tokens(principal: PrincipalDep, session: SessionDep) -> Any:
 
 
 @router.delete("/auth/tokens/{token_id}", status_code=204, tags=["登录"])
-def revoke_token(token_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
+def revoke_token(token_id: Id, principal: PrincipalDep, session: SessionDep) -> Response:
     principal.require_login()
     auth.revoke(session, principal, token_id)
     return Response(status_code=204)
@@ -98,7 +111,7 @@ def orgs(
 
 
 @router.get("/orgs/{org_id}", response_model=OrgDetail, tags=["机构"])
-def org(org_id: int, session: SessionDep) -> Any:
+def org(org_id: Id, session: SessionDep) -> Any:
     return service.get_org(session, org_id)
 
 
@@ -113,7 +126,7 @@ def users(
     principal: PrincipalDep,
     session: SessionDep,
     q: str | None = None,
-    org_id: int | None = None,
+    org_id: Id | None = None,
     after: After = None,
     limit: Limit = 50,
 ) -> Any:
@@ -122,7 +135,7 @@ def users(
 
 
 @router.get("/users/{user_id}", response_model=UserOut, tags=["用户"])
-def user(user_id: int, principal: PrincipalDep, session: SessionDep) -> Any:
+def user(user_id: Id, principal: PrincipalDep, session: SessionDep) -> Any:
     return service.get_user(session, principal, user_id)
 
 
@@ -132,17 +145,17 @@ def create_user(body: UserCreate, principal: PrincipalDep, session: SessionDep) 
 
 
 @router.patch("/users/{user_id}", response_model=UserOut, tags=["用户"])
-def update_user(user_id: int, body: UserPatch, principal: PrincipalDep, session: SessionDep) -> Any:
+def update_user(user_id: Id, body: UserPatch, principal: PrincipalDep, session: SessionDep) -> Any:
     return service.update_user(session, principal, user_id, body)
 
 
 @router.post("/users/{user_id}/roles", response_model=UserOut, status_code=201, tags=["用户"])
-def grant_role(user_id: int, body: RoleIn, principal: PrincipalDep, session: SessionDep) -> Any:
+def grant_role(user_id: Id, body: RoleIn, principal: PrincipalDep, session: SessionDep) -> Any:
     return service.grant_role(session, principal, user_id, body)
 
 
 @router.delete("/users/{user_id}/roles/{grant_id}", response_model=UserOut, tags=["用户"])
-def revoke_role(user_id: int, grant_id: int, principal: PrincipalDep, session: SessionDep) -> Any:
+def revoke_role(user_id: Id, grant_id: Id, principal: PrincipalDep, session: SessionDep) -> Any:
     return service.revoke_role(session, principal, user_id, grant_id)
 
 
@@ -151,7 +164,7 @@ def audit_log(
     principal: PrincipalDep,
     session: SessionDep,
     action: str | None = None,
-    user_id: int | None = None,
+    user_id: Id | None = None,
     object_type: str | None = None,
     object_id: str | None = None,
     case_number: str | None = None,

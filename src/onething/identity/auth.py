@@ -1,8 +1,8 @@
 """Login, sessions and bearer tokens, and turning a token into a Principal.
 
 A web session and an API token are the same row kind (``auth_sessions``): a random secret given to
-the client once, stored only as its SHA-256, expiring and revocable. Failed logins are counted per
-account (by a keyed hash of the login, so the table holds no ID numbers) and per IP.
+the client once, stored only as its SHA-256, expiring and revocable. Checking a password is
+``identity.login``'s work.
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from onething.identity import repository as repo
-from onething.identity.passwords import needs_rehash, rehash, verify_password
 from onething.identity.principal import Grant, Principal
 from onething.kit import clock, signing
-from onething.kit.errors import AppError, NotFound, TooManyRequests, Unauthorized
+from onething.kit.errors import NotFound, Unauthorized
 from onething.kit.settings import get_settings
-from onething.models import AuthSession, LoginFailure, User
+from onething.models import AuthSession, User
 
 WEB, API = "web", "api"
 # last_seen_at is written at most this often, so reading pages does not mean writing rows.
@@ -43,43 +42,6 @@ def normalise_login(login: str) -> str:
 
 def account_key(login: str) -> str:
     return signing.digest(normalise_login(login), "login-account")
-
-
-def authenticate(session: Session, login: str, password: str, ip: str, now: dt.datetime | None = None) -> User:
-    """The user, or an error. A refusal records the failure: the caller must commit even then
-    (see ``LoginRefused``), otherwise throttling would forget it."""
-    s = get_settings()
-    now = now or clock.now()
-    key = account_key(login)
-    window = dt.timedelta(minutes=s.login_window_minutes)
-    # Parallel guesses at one account queue here, so each sees the failures before it.
-    repo.lock_login(session, key)
-    by_account, by_ip, latest = repo.failures_since(session, key, ip, now - window)
-    refusal: AppError | None = None
-    if by_account >= s.login_max_failures_account or by_ip >= s.login_max_failures_ip:
-        # Every attempt while locked counts too, so hammering keeps the lock on (back-off).
-        wait = max(1, round((latest + window - now).total_seconds() / 60)) if latest else 1
-        refusal = TooManyRequests(f"登录失败次数过多，请 {wait} 分钟后再试", field="login")
-        verify_password(None, password)  # same cost as a real check
-    else:
-        user = repo.user_by_login(session, normalise_login(login))
-        if verify_password(user.password_hash if user else None, password) and user is not None and user.active:
-            repo.clear_failures(session, key)
-            repo.prune(session, now - dt.timedelta(days=1), now - dt.timedelta(days=30))
-            if user.password_hash and needs_rehash(user.password_hash):
-                user.password_hash = rehash(password)
-            return user
-        refusal = Unauthorized(BAD_CREDENTIALS, field="login", code="bad_credentials")
-    repo.add(session, LoginFailure(account_key=key, ip=ip, at=now))
-    raise LoginRefused(refusal)
-
-
-class LoginRefused(AppError):
-    """Carries the refusal out while the failure row still has to be committed."""
-
-    def __init__(self, refusal: AppError) -> None:
-        super().__init__(refusal.message, field=refusal.field, code=refusal.code)
-        self.status = refusal.status
 
 
 def open_session(
@@ -110,6 +72,16 @@ def open_session(
     repo.add(session, row)
     session.flush()
     return Issued(token, row.id, row.expires_at)
+
+
+def open_session_for(
+    session: Session, user_id: int, kind: str, ip: str | None, *, hours: float | None = None, label: str | None = None
+) -> Issued:
+    """``open_session`` for an account just verified by ``identity.login`` (in an earlier transaction)."""
+    user = repo.user(session, user_id)
+    if user is None or not user.active:
+        raise Unauthorized(BAD_CREDENTIALS, field="login", code="bad_credentials")
+    return open_session(session, user, kind, ip, hours=hours, label=label)
 
 
 def resolve(
@@ -155,6 +127,13 @@ def revoke(session: Session, principal: Principal, session_id: int, now: dt.date
     if row is None or row.user_id != principal.user_id:
         raise NotFound("找不到该令牌", field="id")
     if row.revoked_at is None:
+        row.revoked_at = now or clock.now()
+
+
+def end(session: Session, token: str, now: dt.datetime | None = None) -> None:
+    """End the web session behind ``token`` (logging in again in the same browser)."""
+    row = repo.auth_session(session, signing.sha256(token))
+    if row is not None and row.revoked_at is None:
         row.revoked_at = now or clock.now()
 
 

@@ -30,7 +30,7 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _session_token(request: Request) -> str | None:
+def session_token(request: Request) -> str | None:
     return signing.unsign(request.cookies.get(SESSION_COOKIE), "session")
 
 
@@ -57,7 +57,7 @@ def _from_bearer(request: Request, session: SessionDep) -> Principal | None:
 
 
 def _from_cookie(request: Request, session: SessionDep) -> Principal | None:
-    token = _session_token(request)
+    token = session_token(request)
     if token is None:
         return None
     principal = auth.resolve(session, token, auth.WEB, client_ip(request))
@@ -76,7 +76,7 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 def _binding(request: Request) -> str | None:
     """What a CSRF token is tied to: the session, or before login the anonymous browser nonce."""
-    return _session_token(request) or getattr(request.state, "anon_nonce", None) or request.cookies.get(ANON_COOKIE)
+    return session_token(request) or getattr(request.state, "anon_nonce", None) or request.cookies.get(ANON_COOKIE)
 
 
 def csrf_token(request: Request) -> str:

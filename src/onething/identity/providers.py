@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 import httpx
 from sqlalchemy.orm import Session
 
-from onething.identity import auth
 from onething.identity import repository as repo
 from onething.kit import validators
 from onething.kit.errors import ServiceUnavailable, Unauthorized, ValidationFailed
@@ -35,19 +34,6 @@ class IdentityProvider(Protocol):
     def identify(self, session: Session, params: Mapping[str, str], ip: str) -> User:
         """The local user behind what the login returned; raises on refusal."""
         ...
-
-
-class LocalProvider:
-    """ID number or username + password, checked against the argon2 hash, with throttling."""
-
-    key = "local"
-    label = "账号密码"
-
-    def login_url(self, state: str, redirect_uri: str) -> str | None:
-        return None
-
-    def identify(self, session: Session, params: Mapping[str, str], ip: str) -> User:
-        return auth.authenticate(session, params.get("login", ""), params.get("password", ""), ip)
 
 
 class OidcProvider:

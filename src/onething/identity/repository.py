@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, false, func, or_, select, text, true
+from sqlalchemy import ColumnElement, Select, and_, delete, false, func, or_, select, text, true, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from onething.identity.principal import Principal
@@ -164,6 +164,20 @@ def failures_since(session: Session, account_key: str, ip: str, since: dt.dateti
     return int(account[0]), int(from_ip or 0), account[1]
 
 
+def account_failures_since(session: Session, account_key: str, since: dt.datetime) -> tuple[int, Any]:
+    """(failures of this account since ``since``, the latest of them)."""
+    row = session.execute(
+        select(func.count(), func.max(LoginFailure.at)).where(
+            LoginFailure.account_key == account_key, LoginFailure.at >= since
+        )
+    ).one()
+    return int(row[0]), row[1]
+
+
+def set_password_hash(session: Session, user_id: int, password_hash: str) -> None:
+    session.execute(update(User).where(User.id == user_id).values(password_hash=password_hash))
+
+
 def lock_login(session: Session, account_key: str) -> None:
     """Serialise attempts at one account until this transaction ends (PostgreSQL advisory lock;
     SQLite transactions already hold the database's write lock)."""
@@ -172,8 +186,10 @@ def lock_login(session: Session, account_key: str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
-def clear_failures(session: Session, account_key: str) -> None:
-    session.execute(delete(LoginFailure).where(LoginFailure.account_key == account_key))
+def clear_failures(session: Session, account_key: str, ip: str | None = None) -> None:
+    """Forget an account's failures (only those made from ``ip`` when given)."""
+    stmt = delete(LoginFailure).where(LoginFailure.account_key == account_key)
+    session.execute(stmt.where(LoginFailure.ip == ip) if ip is not None else stmt)
 
 
 def prune(session: Session, failures_before: dt.datetime, sessions_before: dt.datetime) -> None:

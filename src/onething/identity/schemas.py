@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from onething.kit.validators import Id
+
 Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 
 
@@ -106,7 +108,7 @@ class UserPatch(BaseModel):
 class RoleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     role: str
-    org_id: int
+    org_id: Id
 
 
 class TokenIn(BaseModel):
@@ -115,6 +117,8 @@ class TokenIn(BaseModel):
     password: Annotated[str, Field(min_length=1, max_length=200)]
     hours: Annotated[float | None, Field(gt=0, le=720)] = None
     label: Annotated[str | None, Field(max_length=60)] = None
+    # The device token a previous login returned: this device skips the wait after failed attempts.
+    device: Annotated[str | None, Field(max_length=200)] = None
 
 
 class TokenOut(BaseModel):
@@ -122,6 +126,7 @@ class TokenOut(BaseModel):
     token: str
     token_type: str = "bearer"
     expires_at: dt.datetime
+    device: str  # keep it and send it with the next login (see TokenIn.device)
 
 
 class TokenInfo(Out):

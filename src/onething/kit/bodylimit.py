@@ -20,10 +20,19 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 LimitFor = Callable[[str], int]
 
 
-def too_large_body(limit: int) -> bytes:
-    megabytes = max(1, limit // (1024 * 1024))
-    message = f"请求内容过大，单次上传不能超过 {megabytes} MB"
-    return orjson.dumps({"error": {"code": "payload_too_large", "message": message, "field": "file"}})
+def _size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.3g} MB"
+    return f"{max(1, n // 1024)} KB"
+
+
+def too_large_body(limit: int, *, upload: bool = False) -> bytes:
+    """The 413 body: about files only for a multipart upload, about the request body for anything else."""
+    if upload:
+        message, field = f"上传的文件过大，单次上传不能超过 {_size(limit)}", "file"
+    else:
+        message, field = f"请求内容过大，请求体不能超过 {_size(limit)}", None
+    return orjson.dumps({"error": {"code": "payload_too_large", "message": message, "field": field}})
 
 
 class BodyLimit:
@@ -36,9 +45,10 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit = self.limit_for(scope["path"])
+        upload = _is_multipart(scope)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await _refuse(send, limit)
+            await _refuse(send, limit, upload)
             return
         seen = 0
         exceeded = False
@@ -70,21 +80,32 @@ class BodyLimit:
             if not exceeded or forwarded:
                 raise
         if exceeded and not forwarded:
-            await _refuse(send, limit)
+            await _refuse(send, limit, upload)
 
 
-def _content_length(scope: Scope) -> int | None:
+def _header(scope: Scope, wanted: bytes) -> bytes | None:
     for name, value in scope.get("headers", []):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
+        if name == wanted:
+            return bytes(value)
     return None
 
 
-async def _refuse(send: Send, limit: int) -> None:
-    body = too_large_body(limit)
+def _content_length(scope: Scope) -> int | None:
+    value = _header(scope, b"content-length")
+    try:
+        return None if value is None else int(value)
+    except ValueError:
+        return None
+
+
+def _is_multipart(scope: Scope) -> bool:
+    """Files come only as multipart: a JSON or form body over its limit is not an upload."""
+    value = _header(scope, b"content-type") or b""
+    return value.split(b";")[0].strip().lower() == b"multipart/form-data"
+
+
+async def _refuse(send: Send, limit: int, upload: bool) -> None:
+    body = too_large_body(limit, upload=upload)
     await send(
         {
             "type": "http.response.start",

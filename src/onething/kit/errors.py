@@ -6,17 +6,27 @@ prints the message and exits non-zero. Nothing else in the code base picks HTTP 
 
 from __future__ import annotations
 
+import math
+
 
 class AppError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, field: str | None = None, code: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, code: str | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         if code is not None:
             self.code = code
+        # Seconds a client should wait before trying again (429 and 503): sent as Retry-After.
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(max(1, math.ceil(self.retry_after)))} if self.retry_after is not None else {}
 
     def as_dict(self) -> dict[str, dict[str, str | None]]:
         return {"error": {"code": self.code, "message": self.message, "field": self.field}}

@@ -1,14 +1,17 @@
 """Uploaded case materials: checked by their content, stored under their SHA-256.
 
-``check_upload`` decides what a file is from its first bytes alone; the filename and the client's
-Content-Type are never trusted. A ``FileStore`` is content-addressed: ``put`` returns the hex digest,
-storing the same bytes twice keeps one object, and a digest is checked to be 64 lowercase hex digits
-before it becomes a path or a key, so it can never point outside the store.
+``check_upload`` decides what a file is from its first bytes, then checks that it is what it claims
+(``kit.filecheck``: a PDF parses without scripts or bombs, an image decodes); the filename and the
+client's Content-Type are never trusted, and a name with control characters is refused. A ``FileStore``
+is content-addressed: ``put`` returns the hex digest, storing the same bytes twice keeps one object, and
+a digest is checked to be 64 lowercase hex digits before it becomes a path or a key, so it can never
+point outside the store.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import tempfile
@@ -16,9 +19,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from onething.kit.errors import NotFound, ValidationFailed
+from onething.kit import filecheck
+from onething.kit.errors import NotFound, ServiceUnavailable, ValidationFailed
 from onething.kit.settings import Settings, get_settings
+from onething.kit.validators import has_controls, strip_controls
 
+log = logging.getLogger(__name__)
 PDF = "application/pdf"
 JPEG = "image/jpeg"
 PNG = "image/png"
@@ -44,13 +50,25 @@ def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):.3g}"
 
 
-def check_upload(data: bytes, filename: str, max_bytes: int) -> str:
-    """The sniffed content type of an upload, or ``ValidationFailed`` on field "file" saying what is wrong."""
+def display_name(filename: str | None) -> str | None:
+    """A stored file name as it may be shown: without the control characters ``check_upload`` refuses
+    today, which rows stored before it did may still hold ("invoice\u202efdp.exe")."""
+    return None if filename is None else strip_controls(filename)
+
+
+def check_upload(data: bytes, filename: str, max_bytes: int, limits: filecheck.Limits | None = None) -> str:
+    """The sniffed content type of an upload, or ``ValidationFailed`` on field "file" saying what is wrong.
+
+    Opening the file (``kit.filecheck``) may take a while for a large PDF: call it before taking locks."""
     name = filename.strip()
     if not name:
         raise ValidationFailed("文件名不能为空", field="file", code="file_name")
     if len(name) > MAX_FILENAME:
         raise ValidationFailed(f"文件名不能超过 {MAX_FILENAME} 个字符", field="file", code="file_name")
+    if has_controls(name):
+        raise ValidationFailed(
+            "文件名含有不可见的控制字符（如文字方向控制符或零宽字符），请重命名后上传", field="file", code="file_name"
+        )
     if not data:
         raise ValidationFailed("文件是空的，请重新选择文件", field="file", code="file_empty")
     if len(data) > max_bytes:
@@ -60,6 +78,7 @@ def check_upload(data: bytes, filename: str, max_bytes: int) -> str:
     content_type = sniff(data)
     if content_type is None:
         raise ValidationFailed("仅支持 PDF、JPEG、PNG 格式", field="file", code="file_type")
+    filecheck.check_content(data, content_type, limits or filecheck.Limits.of(get_settings()))
     return content_type
 
 
@@ -113,6 +132,19 @@ class LocalFileStore:
         target = self.path(digest)
         if target.is_file():
             return digest
+        try:
+            self._write(target, data, digest)
+        except OSError as exc:
+            # A full or read-only disk is the platform's trouble, not the applicant's: a clear 503, and the
+            # caller's transaction rolls back, so no case refers to a file that is not there.
+            log.error("file store write failed: %s", exc.__class__.__name__)
+            raise ServiceUnavailable(
+                "材料存储暂时不可用，本次提交未生效，请稍后重试", field="file", code="store_unavailable"
+            ) from None
+        return digest
+
+    @staticmethod
+    def _write(target: Path, data: bytes, digest: str) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{digest[:16]}.", suffix=".tmp")
         tmp = Path(tmp_name)
@@ -127,7 +159,6 @@ class LocalFileStore:
             tmp.unlink(missing_ok=True)
             raise
         _fsync_dir(target.parent)
-        return digest
 
     def get(self, digest: str) -> bytes:
         try:

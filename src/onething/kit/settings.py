@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,7 +22,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
-    log_level: str = "info"
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
+    log_format: Literal["json", "text"] = "json"  # json: one object a line on stderr (kit.logs)
+    # Strict-Transport-Security max-age, sent only when the site is served over HTTPS; 0: no header.
+    hsts_seconds: int = 0
     timezone: str = "Asia/Shanghai"  # what "today" and a day's boundaries mean to people
     db_pool_size: int = 10
     # How long a process trusts its idea of the active catalog version before asking the database
@@ -36,9 +40,22 @@ class Settings(BaseSettings):
     session_hours: float = 8.0  # a web session ends this long after login …
     session_idle_minutes: float = 30.0  # … or after this long without a request
     token_hours: float = 24.0  # bearer tokens, unless the client asks for less
-    login_window_minutes: float = 15.0
-    login_max_failures_account: int = 5  # then the account is locked for login_window_minutes
-    login_max_failures_ip: int = 30
+    # Password logins (identity.login): nothing locks an account. After login_free_failures failed
+    # attempts (remembered login_failure_memory_hours) each new attempt at that account waits twice as
+    # long as the last, up to login_max_delay_seconds; a device that has signed in to it before skips
+    # the wait. One address may fail login_ip_failure_burst times at once, then login_ip_failures_per_minute.
+    login_free_failures: int = 5
+    login_max_delay_seconds: float = 300.0
+    login_failure_memory_hours: float = 24.0
+    login_ip_failure_burst: int = 30
+    login_ip_failures_per_minute: float = 10.0
+    # Hashing runs in its own bounded pool, never in a transaction: 0 = one thread per two cores per
+    # worker process (at least one), so logins can never take every core. Beyond the queue: 503 at once.
+    password_hash_threads: int = 0
+    password_hash_queue: int = 16
+    # Addresses of reverse proxies whose X-Forwarded-For is believed (empty: none, not even loopback).
+    trusted_proxies: list[str] = []
+    login_window_minutes: float = 15.0  # the /progress lookup's window (cases.progress)
     # argon2id cost; the defaults follow argon2-cffi (RFC 9106 low-memory profile).
     password_time_cost: int = 3
     password_memory_kib: int = 65536
@@ -57,8 +74,16 @@ class Settings(BaseSettings):
     files_backend: Literal["local", "s3"] = "local"
     files_dir: Path = Path("var/files")
     upload_max_bytes: int = 10 * 1024 * 1024
+    # What an upload may become once opened (kit.files.check_upload): a PDF's streams inflated together,
+    # its pages, an image's pixels (in a PDF or alone). Beyond them it is refused as a likely bomb.
+    upload_inflate_max_bytes: int = 256 * 1024 * 1024
+    upload_max_pages: int = 500
+    upload_max_pixels: int = 50_000_000
     seals_dir: Path = Path("var/seals")  # private seal keys, one PEM per key (never in the database)
     public_url: str = "http://127.0.0.1:8000"  # printed in the QR code of every license
+    # The public license check (no login), per client address and process: a burst, then this rate.
+    verify_per_minute: float = 30.0
+    verify_burst: int = 10
     upload_batch_max_files: int = 20  # files in one multi-file upload request
     request_max_bytes: int = 1024 * 1024  # any other request body (JSON, forms)
     # 好差评: a rating is taken until this many working days after the service ends; then the
@@ -92,6 +117,11 @@ class Settings(BaseSettings):
     s3_access_key: str | None = None
     s3_secret_key: str | None = None
     s3_region: str = "us-east-1"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_level(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
 
 @lru_cache(maxsize=1)

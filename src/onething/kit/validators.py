@@ -8,9 +8,40 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Annotated
+
+from pydantic import Field
 
 from onething.kit import clock
 from onething.kit.errors import ValidationFailed
+
+# Every database id is a positive INTEGER (int4 on PostgreSQL; the audit log's BIGINT ids stay far below it
+# for a long time). Checked at the schema, an id of 2**31 or -1 is a 422 naming the parameter instead of an
+# OverflowError (SQLite) or an out-of-range error (PostgreSQL, a misleading 503) deep in a query.
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+"""A row id (path, query, form or body): ``order_id: Id``, ``after: Id | None = None``."""
+Offset = Annotated[int, Field(ge=0, le=MAX_ID)]
+"""How many rows to skip; bounded like an id so it always fits the database's integer."""
+Limit = Annotated[int, Field(ge=1, le=200)]
+"""How many rows one page may hold (``kit.pagination.MAX_LIMIT``)."""
+
+# Invisible controls no text field has a use for (see ``kit.textguard``, which refuses them at the edge):
+# C0 but tab, LF and CR; DEL and C1; the Arabic letter mark and every bidi mark, embedding, override and
+# isolate; zero-width space, joiners and the word joiner; the byte-order mark; lone surrogates (valid in
+# JSON's \ud800 escapes, not encodable in UTF-8, so no database can store them).
+CONTROLS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff]"
+)
+
+
+def has_controls(text: str) -> bool:
+    return CONTROLS.search(text) is not None
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without those characters: for showing what was stored before they were refused."""
+    return CONTROLS.sub("", text)
 
 
 class InvalidValue(ValueError):
@@ -122,21 +153,24 @@ def _compact(value: str) -> str:
     return re.sub(r"[\s-]", "", value.strip())
 
 
+_COUNTRY = re.compile(r"^(\+|00)86")
+
+
 def mobile(value: str) -> str:
-    v = _compact(value)
-    if v.startswith("+86"):
-        v = v[3:]
+    """A mainland mobile as its 11 digits: "+86 138 0731 0021", "0086-13807310021" and "138-0731-0021"
+    are all stored as "13807310021", so one person's number is one value to search and to text."""
+    v = _COUNTRY.sub("", _compact(value))
     if not _MOBILE.match(v):
         raise InvalidValue("手机号码应为 11 位数字，以 1 开头")
     return v
 
 
 def phone(value: str) -> str:
-    """A mobile number or a landline with its area code."""
+    """A mobile number (as ``mobile``) or a landline with its area code, spaces dropped ("0731-88888888")."""
     try:
         return mobile(value)
     except InvalidValue:
-        v = value.strip().replace(" ", "")
+        v = _COUNTRY.sub("0", re.sub(r"\s", "", value.strip()))
         if _LANDLINE.match(v):
             return v
         raise InvalidValue("电话号码应为手机号码，或带区号的固定电话（如 0731-88888888）") from None
@@ -161,6 +195,30 @@ def region_code(value: str) -> str:
     if not _REGION.match(v) or v[:2] not in _PROVINCES:
         raise InvalidValue("行政区划代码应为 6 位数字（GB/T 2260）")
     return v
+
+
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+EARLIEST = dt.date(1900, 1, 1)
+FUTURE_YEARS = 100
+
+
+def date(value: str, *, past: bool = False, today: dt.date | None = None) -> dt.date:
+    """A calendar date "YYYY-MM-DD" that can mean something here: not before 1900, not more than a
+    century ahead, and with ``past`` (a birth, a decision already taken) not after today."""
+    if not _ISO_DATE.match(value):
+        raise InvalidValue("应为有效日期，格式 YYYY-MM-DD")
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidValue("应为有效日期，格式 YYYY-MM-DD") from None
+    now = today or clock.today()
+    if day < EARLIEST:
+        raise InvalidValue("日期不能早于 1900-01-01")
+    if past and day > now:
+        raise InvalidValue("日期不能晚于今天")
+    if day.year > now.year + FUTURE_YEARS:
+        raise InvalidValue(f"日期不能晚于 {FUTURE_YEARS} 年之后")
+    return day
 
 
 def money(value: float | int) -> Decimal:

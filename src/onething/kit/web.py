@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Annotated, Any
 
 import orjson
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from onething.kit.errors import AppError
 
@@ -90,24 +91,53 @@ _HTTP_CODES = {404: ("not_found", "找不到该地址"), 405: ("method_not_allow
 
 
 HtmlErrors = Callable[[Request, int, str], Response | None]
+INTERNAL_MESSAGE = "服务器内部错误，请稍后重试"
 
 
-def install_error_handlers(app: FastAPI, html: HtmlErrors | None = None) -> None:
-    """JSON errors everywhere; ``html`` may render a page instead for browsers on page routes.
+async def error_response(
+    request: Request,
+    html: HtmlErrors | None,
+    status: int,
+    code: str,
+    message: str,
+    field: str | None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The error as ``html`` renders it for a browser, else the JSON body; ``headers`` go on either.
 
     ``html`` is asked only when the client accepts HTML (programs get their JSON without a detour), and
     in the thread pool: a page may need the database (who is looking, for the header of a page whose
     route never ran, such as an unknown address), and the event loop must not wait on it."""
-
-    async def respond(request: Request, status: int, code: str, message: str, field: str | None) -> Response:
-        page = None
-        if html is not None and "text/html" in request.headers.get("accept", ""):
+    page = None
+    if html is not None and "text/html" in request.headers.get("accept", ""):
+        try:
             page = await run_in_threadpool(html, request, status, message)
-        return page or _error(status, code, message, field)
+        except Exception:  # the page failed too (a template, the database): the JSON still answers
+            log.exception("error page failed")
+    response = page or _error(status, code, message, field)
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def install_error_handlers(app: FastAPI, html: HtmlErrors | None = None) -> None:
+    """JSON errors everywhere; ``html`` may render a page instead for browsers on page routes
+    (see ``error_response``). Whatever escapes every other handler is a 500 in the same shape, logged
+    with its traceback and never shown one."""
+
+    async def respond(
+        request: Request,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        return await error_response(request, html, status, code, message, field, headers)
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:
-        return await respond(request, exc.status, exc.code, exc.message, exc.field)
+        return await respond(request, exc.status, exc.code, exc.message, exc.field, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -134,4 +164,18 @@ def install_error_handlers(app: FastAPI, html: HtmlErrors | None = None) -> None
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code, message = _HTTP_CODES.get(exc.status_code, ("http_error", str(exc.detail)))
-        return await respond(request, exc.status_code, code, message, None)
+        # A 405 carries Allow (RFC 9110); keep whatever headers the exception brought.
+        return await respond(request, exc.status_code, code, message, None, exc.headers)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(_request: Request, _exc: ClientDisconnect) -> Response:
+        # The client left mid-body: nobody reads this answer, and it is not the server's fault.
+        log.info("client disconnected before the request body was read")
+        return _error(400, "client_disconnected", "请求未完整送达", None)
+
+    @app.exception_handler(Exception)
+    async def _unhandled(request: Request, exc: Exception) -> Response:
+        # Starlette calls this from its outermost middleware, then re-raises for the server's own log;
+        # the client gets the usual error shape (the body is never logged: it may hold personal data).
+        log.exception("unhandled %s on %s %s", exc.__class__.__name__, request.method, request.url.path)
+        return await respond(request, 500, "internal_error", INTERNAL_MESSAGE, None)

@@ -11,15 +11,31 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from onething.identity.deps import PrincipalDep
-from onething.kit.errors import NotFound
+from onething.kit.errors import NotFound, ValidationFailed
 from onething.kit.web import SessionDep
-from onething.licenses import public, render, views
+from onething.licenses import public, render, throttle, views
 from onething.licenses import service as licenses
 from onething.licenses.schemas import LicenseDetail, LicenseOut, SealOut, StatusIn, VerifyOut
 from onething.models import License
 
 router = APIRouter(prefix="/api/v1", tags=["电子证照"])
 PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+
+
+@router.get(
+    "/licenses/verify/{token}",
+    response_model=VerifyOut,
+    responses={**throttle.RESPONSES, 404: {"description": "没有与该核验码对应的证照"}},
+)
+def verify_token(token: str, request: Request, session: SessionDep) -> Any:
+    """按核验码核验（公开，证照二维码中的链接）：证照是否真实有效，以及依规可公开的内容
+    （个人证照为脱敏姓名、类型、发证机构、有效期与状态）。"""
+    if wait := throttle.wait_of(request):
+        return throttle.json_refusal(wait)
+    out, row = public.check_token(session, token)
+    if row is None:
+        raise NotFound(public.NO_SUCH_TOKEN, field="token", code="license_not_found")
+    return out
 
 
 @router.get("/me/licenses", response_model=list[LicenseOut])
@@ -62,17 +78,44 @@ def change_status(identifier: str, body: StatusIn, principal: PrincipalDep, sess
     return views.detail(session, principal, identifier)
 
 
-@router.post("/licenses/verify", response_model=VerifyOut)
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+@router.post(
+    "/licenses/verify",
+    response_model=VerifyOut,
+    responses={**throttle.RESPONSES, 422: {"description": "没有证照文件，或文件过大、不是 JSON、是 PDF 打印件"}},
+)
 async def verify(request: Request, session: SessionDep, file: Annotated[UploadFile | None, File()] = None) -> Any:
-    """核验证照文件：上传（multipart 字段 file）或直接以 JSON 正文提交下载的证照文件。无需登录。"""
-    raw = await (file.read(public.MAX_DOCUMENT + 1) if file is not None else request.body())
+    """核验证照文件：上传（multipart 字段 file）或直接以 JSON 正文提交下载的证照文件。无需登录。
+    文件本身即凭证：显示的内容与扫码核验相同。"""
+    if wait := throttle.wait_of(request):
+        return throttle.json_refusal(wait)
+    if file is not None:
+        raw = await file.read(public.MAX_DOCUMENT + 1)
+    elif request.headers.get("content-type", "").split(";")[0].strip().lower() in _FORM_TYPES:
+        # A form without a file part: its body was read as the form already, and holds no document.
+        raise ValidationFailed("请选择要核验的证照文件（含签名）", field="file", code="file_required")
+    else:
+        raw = await request.body()
     doc = public.read_document(raw)
     return await run_in_threadpool(public.check_document, session, doc)
 
 
-@router.get("/licenses/{identifier}/verify", response_model=VerifyOut)
-def verify_identifier(identifier: str, session: SessionDep) -> Any:
-    """按证照标识核验（公开）：企业证照显示依法公示的登记信息，个人证照只显示脱敏姓名、类型、发证机构、有效期与状态。"""
+@router.get(
+    "/licenses/{identifier}/verify",
+    response_model=VerifyOut,
+    responses={
+        **throttle.RESPONSES,
+        404: {"description": "平台没有该证照的签发记录"},
+        422: {"description": "证照标识格式或校验位不对"},
+    },
+)
+def verify_identifier(identifier: str, request: Request, session: SessionDep) -> Any:
+    """按证照标识核验（公开）：只说明证照是否存在、类型、发证机构与状态；企业证照另显示依法公示的登记信息。
+    个人证照的脱敏姓名与有效期须扫描证照二维码（核验码）或上传证照文件核验。"""
+    if wait := throttle.wait_of(request):
+        return throttle.json_refusal(wait)
     out, row = public.check_identifier(session, public.well_formed(identifier))
     if row is None:
         raise NotFound(public.NOT_ON_RECORD, field="identifier", code="license_not_found")

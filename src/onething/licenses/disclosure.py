@@ -4,7 +4,8 @@ A license is issued from an application's form, but it is not the application: i
 certifies, never who filed the case or how to reach them. And a public check shows only what the law
 makes public: an enterprise's registration facts (《企业信息公示暂行条例》第六条、第七条 — name, credit code,
 legal representative, 住所, business scope, licences granted) in full; of a natural person's document,
-nothing but a masked name, the type, the issuer, the dates and the status.
+nothing but a masked name, the type, the issuer, the dates and the status — and, asked by the guessable
+identifier alone, only the type, the issuer and the status (``shown_by``).
 
 These tables belong with the license types in the catalog (``catalog/*/license_types.yaml``), but the
 catalog's schema is not this package's to change: they live here, keyed by license type code, and
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal
 
 Field = tuple[str, str, str]  # (code, label, value as printed)
 
@@ -116,6 +118,17 @@ def public(type_code: str, holder_kind: str, fields: Iterable[Sequence[str]]) ->
         return []
     wanted = set(PUBLIC.get(type_code, ()))
     return [f for f in printed(type_code, holder_kind, fields) if f[0] in wanted]
+
+
+def shown_by(by: str, holder_kind: str) -> Literal["status", "masked", "public"]:
+    """How much a public check shows, by what it was given. An identifier is guessable (a type code, the
+    issuer's public credit code, a sequential serial), so of a natural person's document it shows only
+    that it exists and its status; the QR code's random token or the signed file — held only by those
+    the license was shown to — also the masked name and the dates. An enterprise's registration facts
+    are public by law whichever way it is asked."""
+    if holder_kind == "enterprise":
+        return "public"
+    return "status" if by == "identifier" else "masked"
 
 
 def problems(holders: Mapping[str, str]) -> list[str]:

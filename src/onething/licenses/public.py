@@ -1,10 +1,11 @@
-"""The public check (no login): by identifier (typed, or the QR code's link) or by the signed file a
-holder downloaded. What it shows follows ``disclosure``: an enterprise's public facts in full, of a
-natural person's document only a masked name, the type, the issuer, the dates and the status."""
+"""The public check (no login): by identifier (typed), by the random token of the QR code's link, or by the
+signed file a holder downloaded. What it shows follows ``disclosure``: an enterprise's public facts in
+full; of a natural person's document, by identifier only that it exists, its type, issuer and status
+(identifiers are guessable), by token or signed file also a masked name and the dates."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from sqlalchemy.orm import Session
@@ -15,21 +16,26 @@ from onething.kit.masking import mask_name, mask_text
 from onething.licenses import disclosure, document, identifier
 from onething.licenses import service as licenses
 from onething.licenses.schemas import LicenseField, PublicLicense, VerifyOut
-from onething.licenses.views import holder_labels, verify_url
+from onething.licenses.views import holder_labels, identifier_url, verify_url
 from onething.models import License
 
 MAX_DOCUMENT = 256 * 1024  # a signed license file is a few KB
 MAX_IDENTIFIER = 120  # ours are ~75 characters; GB/T 36904 allows serials up to 32
 NOT_ON_RECORD = "平台没有该证照的签发记录"
+NO_SUCH_TOKEN = "没有与该核验码对应的证照：请确认扫描或输入的是证照上的二维码或核验地址"
+
+By = Literal["identifier", "token", "file"]
 
 
-def public_out(row: License) -> PublicLicense:
+def public_out(row: License, by: By) -> PublicLicense:
     today = clock.today()
     status = document.effective_status(row.status, row.valid_until, today)
     enterprise = row.holder_kind == "enterprise"
+    shown = disclosure.shown_by(by, row.holder_kind)
     name_label, code_label = holder_labels(row.holder_kind)
     fields = disclosure.public(row.license_type, row.holder_kind, row.payload.get("fields", []))
-    return PublicLicense(
+    out = PublicLicense(
+        shown=shown,
         identifier=row.identifier,
         license_type=row.license_type,
         type_name=row.type_name,
@@ -48,11 +54,15 @@ def public_out(row: License) -> PublicLicense:
         # An issuer's reason may name people: numbers masked, and a person's document gives none.
         status_reason=mask_text(row.status_reason) if enterprise and row.status_reason else None,
         fields=[LicenseField(code=c, label=label, value=v) for c, label, v in fields],
-        verify_url=verify_url(row.identifier),
+        # The token only goes back to whoever presented it.
+        verify_url=verify_url(row) if by == "token" else identifier_url(row.identifier),
     )
+    if shown == "status":  # a guessed identifier learns nothing about the person
+        out = out.model_copy(update={"holder_label": None, "holder_name": None, "issued_on": None, "valid_until": None})
+    return out
 
 
-def verdict_out(verdict: document.Verdict, row: License | None) -> VerifyOut:
+def verdict_out(verdict: document.Verdict, row: License | None, by: By) -> VerifyOut:
     on_record = row is not None
     return VerifyOut(
         authentic=verdict.authentic,
@@ -67,7 +77,7 @@ def verdict_out(verdict: document.Verdict, row: License | None) -> VerifyOut:
             clock.today(),
         ),
         reasons=_public_reasons(verdict.reasons, row),
-        license=public_out(row) if row is not None else None,
+        license=public_out(row, by) if row is not None else None,
     )
 
 
@@ -96,7 +106,23 @@ def check_identifier(session: Session, ident: str) -> tuple[VerifyOut, License |
     """Our record of a well-formed identifier against its seal, status and dates."""
     row = licenses.by_identifier(session, ident)
     verdict = licenses.verify_row(session, row) if row is not None else document.Verdict(reasons=[NOT_ON_RECORD])
-    return verdict_out(verdict, row), row
+    return verdict_out(verdict, row, "identifier"), row
+
+
+def check_token(session: Session, token: str) -> tuple[VerifyOut, License | None]:
+    """The QR code's link: our record of the license with this token, as the disclosure rules allow.
+    A token of no license (or of no possible shape) reads the same: no such license."""
+    row = licenses.by_token(session, token)
+    if row is None:
+        return VerifyOut(
+            authentic=False,
+            valid=False,
+            status=None,
+            status_name=None,
+            conclusion="核验未通过",
+            reasons=[NO_SUCH_TOKEN],
+        ), None
+    return verdict_out(licenses.verify_row(session, row), row, "token"), row
 
 
 def read_document(raw: bytes) -> Any:
@@ -129,4 +155,4 @@ def read_document(raw: bytes) -> Any:
 def check_document(session: Session, doc: Any) -> VerifyOut:
     """A presented signed file: its seal against the published key, its content against our record."""
     verdict, row = licenses.verify_document(session, doc)
-    return verdict_out(verdict, row)
+    return verdict_out(verdict, row, "file")

@@ -61,6 +61,11 @@ def by_identifier(session: Session, identifier: str, *, lock: bool = False) -> L
     return session.scalar(stmt)
 
 
+def by_token(session: Session, token: str) -> License | None:
+    """One probe of a unique index: an unknown token costs what a known one does up to here."""
+    return session.scalar(select(License).where(License.verify_token == token))
+
+
 def readable_by_identifier(session: Session, principal: Principal, identifier: str) -> License | None:
     return session.scalar(readable_licenses(principal).where(License.identifier == identifier))
 

@@ -52,27 +52,32 @@ class LicenseDetail(LicenseOut):
 
 
 class PublicLicense(BaseModel):
-    """What anyone may see of a license: an enterprise's public registration facts in full; of a natural
-    person's document only a masked name, the type, the issuer, the dates and the status."""
+    """What anyone may see of a license. By its identifier (guessable: sequential serials, public credit
+    codes) a natural person's document shows only that it exists, its type, issuer and status; by its QR
+    code's token or its signed file, also the masked name and the dates. An enterprise's public
+    registration facts are shown in full either way (《企业信息公示暂行条例》)."""
 
+    shown: Literal["status", "masked", "public"] = Field(
+        description="status：仅证照存在与状态（个人证照按标识核验）；masked：另有脱敏姓名与日期；public：企业公示信息"
+    )
     identifier: str
     license_type: str
     type_name: str
     holder_kind: str
-    holder_label: str
-    holder_name: str  # masked for a natural person
+    holder_label: str | None
+    holder_name: str | None  # masked for a natural person; none when only the status is shown
     holder_code_label: str | None
     holder_code: str | None  # an enterprise's credit code; never a person's ID number
     number: str | None  # an enterprise's license number; none for a natural person's document
     issuer: str
-    issued_on: dt.date
-    valid_until: dt.date | None
+    issued_on: dt.date | None  # none when only the status is shown
+    valid_until: dt.date | None  # none: 长期有效 (or not shown)
     status: str
     status_name: str
     badge: str
     status_reason: str | None  # enterprises only (administrative decisions on them are public)
     fields: list[LicenseField]  # the type's public fields
-    verify_url: str
+    verify_url: str  # the check this answer came from (by token only when the token was presented)
 
 
 class VerifyOut(BaseModel):

@@ -22,7 +22,7 @@ from onething.identity.principal import Principal
 from onething.kit import clock, seals, sm2
 from onething.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onething.kit.settings import get_settings
-from onething.licenses import disclosure, document, identifier
+from onething.licenses import disclosure, document, identifier, tokens
 from onething.licenses import repository as repo
 from onething.licenses.enterprises import register_from_case
 from onething.models import Case, License, Org, SealKey, Task
@@ -174,6 +174,7 @@ def issue(
     signature = signer.sign(document.signed_bytes(content))
     row = License(
         identifier=ident,
+        verify_token=tokens.new(),
         number=content["number"],
         license_type=license_type.code,
         type_name=license_type.name,
@@ -383,6 +384,10 @@ def get(session: Session, principal: Principal, ident: str) -> License:
 
 def by_identifier(session: Session, ident: str) -> License | None:
     return repo.by_identifier(session, ident)
+
+
+def by_token(session: Session, token: str) -> License | None:
+    return repo.by_token(session, token) if tokens.well_formed(token) else None
 
 
 def history(session: Session, row: License) -> Sequence[Any]:

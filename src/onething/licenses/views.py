@@ -11,15 +11,26 @@ from onething.identity.principal import Principal
 from onething.kit import clock
 from onething.kit.masking import mask_address, mask_id_number, mask_name, mask_text
 from onething.kit.settings import get_settings
-from onething.licenses import disclosure, document
+from onething.licenses import disclosure, document, tokens
 from onething.licenses import service as licenses
 from onething.licenses.render import Sheet
 from onething.licenses.schemas import HistoryEntry, LicenseDetail, LicenseField, LicenseOut
 from onething.models import License
 
 
-def verify_url(identifier: str) -> str:
-    return f"{get_settings().public_url.rstrip('/')}/verify/{identifier}"
+def site_url(path: str) -> str:
+    return f"{get_settings().public_url.rstrip('/')}{path}"
+
+
+def verify_url(row: License) -> str:
+    """What the QR code and the printout carry: the check by the license's random token, which shows the
+    (masked) holder. Only for those the license was shown to: its holder, its issuer, its printout."""
+    return site_url(tokens.path(row.verify_token))
+
+
+def identifier_url(ident: str) -> str:
+    """The check by identifier: existence and status (and an enterprise's public facts) only."""
+    return site_url(f"/verify/{ident}")
 
 
 def holder_labels(holder_kind: str) -> tuple[str, str]:
@@ -71,7 +82,7 @@ def row_out(row: License, *, full: bool) -> LicenseOut:
         status_name=document.STATUS_NAMES[status],
         badge=badge(row),
         status_reason=row.status_reason,
-        verify_url=verify_url(row.identifier),
+        verify_url=verify_url(row),
     )
 
 
@@ -134,7 +145,7 @@ def sheet(row: License, *, full: bool) -> Sheet:
         issue_date=row.issued_on,
         valid_until=row.valid_until,
         status_name=document.STATUS_NAMES[status],
-        verify_url=verify_url(row.identifier),
+        verify_url=verify_url(row),
         seal_key_id=row.seal_key_id,
         signature_hex=row.signature,
         watermark=None if status == "valid" else word,

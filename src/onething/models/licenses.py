@@ -51,6 +51,9 @@ class License(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     identifier: Mapped[str] = mapped_column(String(100), unique=True)  # GB/T 36904
+    # What the QR code carries (``/verify/t/<token>``): random, so the public check by it cannot be
+    # enumerated the way identifiers (sequential serials, public credit codes) can. Not signed content.
+    verify_token: Mapped[str] = mapped_column(String(32), unique=True, index=True)
     number: Mapped[str] = mapped_column(String(40))  # 证照编号 printed on the document
     license_type: Mapped[str] = mapped_column(String(60))
     type_name: Mapped[str] = mapped_column(String(60))

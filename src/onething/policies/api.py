@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from onething.identity.deps import PrincipalDep
 from onething.kit.errors import NotFound
+from onething.kit.validators import Id, Limit, Offset
 from onething.kit.web import SessionDep
 from onething.models import Payment, Policy, PolicyRun
 from onething.policies import explain, fulfil, runs, service, words
@@ -45,9 +46,9 @@ def get_policy(code: str, session: SessionDep) -> Any:
 
 
 @router.get("/policies/{code}/versions", response_model=list[VersionOut])
-def versions(code: str, session: SessionDep) -> Any:
-    """政策的各个版本（新的在前）；已确认的兑现批次始终指向当时的版本。"""
-    return repo.versions_of(session, service.find(session, code).id)
+def versions(code: str, principal: PrincipalDep, session: SessionDep) -> Any:
+    """政策的各个版本（新的在前，含规则原文，仅发布部门工作人员可见）；已确认的兑现批次始终指向当时的版本。"""
+    return service.versions(session, principal, code)
 
 
 @router.put("/policies/{code}", response_model=VersionOut)
@@ -88,7 +89,7 @@ def list_runs(principal: PrincipalDep, session: SessionDep) -> Any:
 
 
 @router.get("/policy-runs/{run_id}", response_model=RunOut)
-def get_run(run_id: int, principal: PrincipalDep, session: SessionDep) -> Any:
+def get_run(run_id: Id, principal: PrincipalDep, session: SessionDep) -> Any:
     service.require_staff(principal)
     run = repo.run(session, run_id)
     if run is None:
@@ -113,13 +114,13 @@ def _list_out(session: Session, run_id: int, policy: Policy, status: str | None,
 
 @router.get("/policy-runs/{run_id}/lists/{code}", response_model=ListOut)
 def get_list(
-    run_id: int,
+    run_id: Id,
     code: str,
     principal: PrincipalDep,
     session: SessionDep,
     status: str | None = None,
-    offset: int = 0,
-    limit: int = 50,
+    offset: Offset = 0,
+    limit: Limit = 50,
 ) -> Any:
     """免申即享兑现名单（发布部门审核）。"""
     _, policy = fulfil.list_of(session, principal, run_id, code)
@@ -127,18 +128,18 @@ def get_list(
 
 
 @router.post("/policy-matches/{match_id}/remove", response_model=MatchOut)
-def remove(match_id: int, body: RemoveIn, principal: PrincipalDep, session: SessionDep) -> Any:
+def remove(match_id: Id, body: RemoveIn, principal: PrincipalDep, session: SessionDep) -> Any:
     """移出名单（须写明理由）。"""
     return fulfil.remove(session, principal, match_id, body.reason)
 
 
 @router.post("/policy-matches/{match_id}/restore", response_model=MatchOut)
-def restore(match_id: int, principal: PrincipalDep, session: SessionDep) -> Any:
+def restore(match_id: Id, principal: PrincipalDep, session: SessionDep) -> Any:
     return fulfil.restore(session, principal, match_id)
 
 
 @router.post("/policy-runs/{run_id}/lists/{code}/confirm", response_model=BatchOut, status_code=201)
-def confirm(run_id: int, code: str, principal: PrincipalDep, session: SessionDep) -> Any:
+def confirm(run_id: Id, code: str, principal: PrincipalDep, session: SessionDep) -> Any:
     """部门负责人确认名单：名单内每户生成一笔待拨付资金，并通知企业。"""
     batch = fulfil.confirm(session, principal, run_id, code)
     return BatchOut(
@@ -167,7 +168,7 @@ def _payment_out(payment: Payment, policy: Policy, batch: str | None) -> Payment
 
 
 @router.post("/payments/{payment_id}/paid", response_model=PaymentOut)
-def paid(payment_id: int, body: PaidIn, principal: PrincipalDep, session: SessionDep) -> Any:
+def paid(payment_id: Id, body: PaidIn, principal: PrincipalDep, session: SessionDep) -> Any:
     """登记已拨付（填写国库/银行凭证号），通知企业。"""
     payment = fulfil.mark_paid(session, principal, payment_id, body.reference)
     policy = session.get(Policy, payment.policy_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -212,6 +213,16 @@ def policy_staff(session: Session, principal: Principal) -> PolicyStaff:
     if not principal.authenticated or principal.kind != "staff":
         return PolicyStaff()
     return PolicyStaff(principal.has("system_admin"), repo.org_keys(session, principal.orgs(*repo.REVIEWERS)))
+
+
+def versions(session: Session, principal: Principal, code: str) -> Sequence[PolicyVersion]:
+    """A policy's versions with their sources (the rules): for the issuing department's staff only,
+    like the version page; the public reads the policy itself."""
+    policy = find(session, code)
+    if not policy_staff(session, principal).of(policy):
+        principal.require_login()
+        raise Forbidden("政策版本仅供发布部门工作人员查看", field="code")
+    return repo.versions_of(session, policy.id)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from onething.identity.deps import PrincipalDep
 from onething.kit.pagination import PageOut
+from onething.kit.validators import Id
 from onething.kit.web import SessionDep
 from onething.sharing import service
 from onething.sharing.schemas import (
@@ -22,7 +23,7 @@ from onething.sharing.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["基础库"])
-After = Annotated[int | None, Query(description="上一页最后一条的 id")]
+After = Annotated[Id | None, Query(description="上一页最后一条的 id")]
 Limit = Annotated[int, Query(ge=1, le=200)]
 Reason = Annotated[str | None, Query(max_length=200, description="查阅事由")]
 CaseNumber = Annotated[str | None, Query(pattern=r"^\d{20}$", description="相关办件编号")]
@@ -43,7 +44,7 @@ def people(
 
 @router.get("/people/{person_id}", response_model=PersonRecord)
 def person(
-    person_id: int, principal: PrincipalDep, session: SessionDep, reason: Reason = None, case_number: CaseNumber = None
+    person_id: Id, principal: PrincipalDep, session: SessionDep, reason: Reason = None, case_number: CaseNumber = None
 ) -> Any:
     """完整记录；每次查看写入审计日志。"""
     return service.get_person(session, principal, person_id, reason, case_number)
@@ -76,7 +77,7 @@ def enterprises(
 
 @router.get("/enterprises/{enterprise_id}", response_model=EnterpriseRecord)
 def enterprise(
-    enterprise_id: int,
+    enterprise_id: Id,
     principal: PrincipalDep,
     session: SessionDep,
     reason: Reason = None,
@@ -91,13 +92,13 @@ def enterprise_lookup(body: EnterpriseLookup, principal: PrincipalDep, session: 
 
 
 @router.post("/enterprises/{enterprise_id}/mandates", response_model=MandateOut, status_code=201)
-def grant_mandate(enterprise_id: int, body: MandateIn, principal: PrincipalDep, session: SessionDep) -> Any:
+def grant_mandate(enterprise_id: Id, body: MandateIn, principal: PrincipalDep, session: SessionDep) -> Any:
     """法定代表人授权经办人代表企业办事。"""
     return service.grant_mandate(session, principal, enterprise_id, body)
 
 
 @router.delete("/enterprises/{enterprise_id}/mandates/{mandate_id}", status_code=204)
-def revoke_mandate(enterprise_id: int, mandate_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
+def revoke_mandate(enterprise_id: Id, mandate_id: Id, principal: PrincipalDep, session: SessionDep) -> Response:
     """法定代表人撤销对经办人的授权。"""
     service.revoke_mandate(session, principal, enterprise_id, mandate_id)
     return Response(status_code=204)

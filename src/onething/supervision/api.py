@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Response
 from onething.identity.deps import PrincipalDep
 from onething.kit.export import content_disposition, to_csv, to_xlsx
 from onething.kit.pagination import PageOut
+from onething.kit.validators import Id, Limit
 from onething.kit.web import SessionDep
 from onething.supervision import views
 
@@ -25,9 +26,9 @@ def warnings(
     session: SessionDep,
     level: Literal["yellow", "red"] | None = None,
     resolved: bool = False,
-    org: int | None = None,
-    after: int | None = None,
-    limit: int = 50,
+    org: Id | None = None,
+    after: Id | None = None,
+    limit: Limit = 50,
 ) -> Any:
     """红黄牌预警：监察人员看本地区，部门和窗口人员看本机构。"""
     page = views.warnings(

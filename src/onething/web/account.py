@@ -1,8 +1,8 @@
-"""Pages for signing in and out, one's own account, user administration and the audit log.
+"""Pages for signing in (the form; its POST is web.login) and out, one's own account, user
+administration and the audit log.
 
 Every POST checks the CSRF token first; a refusal renders the page again with the message next to
-the form. Failed logins are recorded even though the page says no (the response is returned, so
-the request's transaction commits)."""
+the form."""
 
 from __future__ import annotations
 
@@ -23,20 +23,19 @@ from onething.identity.deps import (
     set_session_cookie,
 )
 from onething.identity.principal import Principal
-from onething.identity.providers import LocalProvider
 from onething.kit import signing
-from onething.kit.errors import AppError, Forbidden, NotFound, ValidationFailed
+from onething.kit.errors import Forbidden, NotFound, ValidationFailed
 from onething.kit.settings import get_settings
+from onething.kit.validators import Id
 from onething.kit.web import SessionDep
 from onething.sharing import service as sharing
 from onething.web.render import login_redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(current_principal)])
 CsrfField = Annotated[str | None, Form(alias="csrf_token")]
-LOCAL = LocalProvider()
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only paths on this site: never an open redirect ("" when there is none: see ``landing``)."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
@@ -60,41 +59,13 @@ def landing(principal: Principal | None) -> str:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str | None = None) -> HTMLResponse:
-    return render(request, "login.html", next=_safe_next(next), error=None, login="", oidc=request.app.state.oidc)
-
-
-@router.post("/login", response_class=HTMLResponse)
-def login(
-    request: Request,
-    session: SessionDep,
-    login: Annotated[str, Form(max_length=60)] = "",
-    password: Annotated[str, Form(max_length=200)] = "",
-    next: Annotated[str | None, Form()] = None,
-    csrf_token: CsrfField = None,
-) -> Response:
-    target = _safe_next(next)
-    try:
-        require_csrf(request, csrf_token)
-        user = LOCAL.identify(session, {"login": login, "password": password}, client_ip(request))
-    except AppError as exc:
-        # What the person typed stays in the field (only to them, never cached), so a wrong password
-        # costs one retype of the password, not of an 18-digit ID number.
-        oidc = request.app.state.oidc
-        page = render(request, "login.html", exc.status, next=target, error=exc, login=login.strip(), oidc=oidc)
-        page.headers["Cache-Control"] = "private, no-store"
-        return page
-    _end_previous(request, session)
-    issued = auth.open_session(session, user, auth.WEB, client_ip(request))
-    target = target or landing(auth.principal_for(session, user.id, client_ip(request)))
-    response = RedirectResponse(target, status_code=303)
-    set_session_cookie(response, issued.token)
-    return response
+    return render(request, "login.html", next=safe_next(next), error=None, login="", oidc=request.app.state.oidc)
 
 
 @router.get("/display")
 def display(request: Request, mode: str = "standard", next: str | None = None) -> Response:
     """长辈版 on or off, remembered for a year on this browser; back to the page it was asked from."""
-    response = RedirectResponse(_safe_next(next) or "/", status_code=303)
+    response = RedirectResponse(safe_next(next) or "/", status_code=303)
     if mode == "elder":
         response.set_cookie("display", "elder", max_age=365 * 24 * 3600, samesite="lax", httponly=True)
     else:
@@ -183,7 +154,7 @@ def users_page(
     principal: PrincipalDep,
     session: SessionDep,
     q: str | None = None,
-    after: int | None = None,
+    after: Id | None = None,
 ) -> Response:
     if not principal.authenticated:
         return login_redirect(request)
@@ -200,7 +171,7 @@ def audit_page(
     case_number: str | None = None,
     since: str | None = None,
     until: str | None = None,
-    after: int | None = None,
+    after: Id | None = None,
 ) -> Response:
     if not principal.authenticated:
         return login_redirect(request)

@@ -16,6 +16,7 @@ from onething.catalog import holidays, service
 from onething.identity.deps import PrincipalDep, current_principal, require_csrf
 from onething.identity.principal import Principal
 from onething.kit.errors import AppError, ValidationFailed
+from onething.kit.validators import Id
 from onething.kit.web import SessionDep
 from onething.models import HolidayDay
 from onething.web.render import login_redirect, render
@@ -78,7 +79,7 @@ def catalog_diff(
 
 @pages.get("/admin/catalog/{number}", response_class=HTMLResponse)
 def catalog_version(
-    number: int, request: Request, principal: PrincipalDep, session: SessionDep, section: str = "things"
+    number: Id, request: Request, principal: PrincipalDep, session: SessionDep, section: str = "things"
 ) -> Response:
     if not principal.authenticated:
         return login_redirect(request)
@@ -90,7 +91,7 @@ def catalog_version(
 
 @pages.get("/admin/catalog/{number}/{section}/{code}", response_class=HTMLResponse)
 def catalog_entry(
-    number: int, section: str, code: str, request: Request, principal: PrincipalDep, session: SessionDep
+    number: Id, section: str, code: str, request: Request, principal: PrincipalDep, session: SessionDep
 ) -> Response:
     if not principal.authenticated:
         return login_redirect(request)

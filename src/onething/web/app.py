@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.types import ASGIApp
 
 import onething
 from onething.cases import api as cases_api
@@ -23,23 +24,28 @@ from onething.evaluations import api as evaluations_api
 from onething.guide import api as guide_api
 from onething.guide.prepared import prepared
 from onething.identity import api as identity_api
+from onething.identity.deps import current_principal
 from onething.identity.providers import configured_oidc
 from onething.kit.bodylimit import BodyLimit
 from onething.kit.db import engine_for, session_factory
 from onething.kit.errors import AppError
-from onething.kit.masking import install_log_masking
+from onething.kit.logs import RequestId, configure_logging
+from onething.kit.openapi import document_errors
+from onething.kit.security import SecurityHeaders
 from onething.kit.settings import Settings, get_settings
+from onething.kit.textguard import TextGuard
 from onething.kit.web import install_error_handlers
 from onething.licenses import api as licenses_api
 from onething.policies import api as policies_api
 from onething.sharing import api as sharing_api
 from onething.supervision import api as supervision_api
 from onething.supervision.jobs import Runner
-from onething.web import account, one_form, pages, system
+from onething.web import account, docs, one_form, pages, system
 from onething.web import admin as admin_pages
 from onething.web import cases as case_pages
 from onething.web import evaluations as evaluation_pages
 from onething.web import licenses as license_pages
+from onething.web import login as login_page
 from onething.web import papers as paper_pages
 from onething.web import policies as policy_pages
 from onething.web import progress as progress_pages
@@ -52,9 +58,19 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 
 
+class OneThingApp(FastAPI):
+    """FastAPI with the request id and the security headers outside everything else, Starlette's
+    error middleware included: a 500 carries them too, and its log record has the request id."""
+
+    hsts_seconds = 0
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return RequestId(SecurityHeaders(super().build_middleware_stack(), self.hsts_seconds))
+
+
 def create_app(engine: Engine | None = None) -> FastAPI:
     settings = get_settings()
-    install_log_masking()
+    configure_logging(settings)  # installs the masking of personal data in every case
     engine = engine or engine_for(settings.database_url, settings.db_pool_size)
 
     @asynccontextmanager
@@ -66,17 +82,22 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         yield
         runner.stop()
 
-    app = FastAPI(
+    app = OneThingApp(
         title="OneThing 一件事一次办",
         version=onething.__version__,
         description='一件事一次办综合服务平台接口。错误统一为 {"error": {"code", "message", "field"}}。',
         lifespan=lifespan,
+        docs_url=None,  # web.docs serves /docs from a pinned local swagger-ui
+        redoc_url=None,
     )
+    app.hsts_seconds = settings.hsts_seconds
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.oidc = configured_oidc(settings)
     install_error_handlers(app, pages.error_page)
+    app.mount(docs.SWAGGER_PREFIX, docs.SwaggerFiles(), name="swagger-ui")  # before /static, which would take it
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(docs.router)
     app.include_router(system.router)
     app.include_router(catalog_api.router)
     app.include_router(guide_api.router)
@@ -88,6 +109,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(policies_api.router)
     app.include_router(supervision_api.router)
     app.include_router(account.router)
+    app.include_router(login_page.router)
     app.include_router(paper_pages.router)
     app.include_router(task_pages.router)
     app.include_router(one_form.router)
@@ -101,7 +123,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(progress_pages.router)
     app.include_router(sample_pages.router)
     app.include_router(pages.router)
+    app.add_middleware(TextGuard, html=pages.error_page)  # before BodyLimit, so inside it: bodies arrive bounded
     app.add_middleware(BodyLimit, limit_for=body_limits(settings))
+    document_errors(app, login=current_principal)
     return app
 
 

@@ -37,6 +37,7 @@ from onething.identity.principal import Principal
 from onething.kit import clock
 from onething.kit.errors import AppError, Conflict, ValidationFailed
 from onething.kit.settings import get_settings
+from onething.kit.validators import Id
 from onething.kit.web import SessionDep
 from onething.web import licenses as license_pages
 from onething.web.confirm import confirmation_page, confirmed
@@ -196,7 +197,7 @@ def upload_material(
 
 @router.get("/cases/{number}/materials/{material_id}/file")
 def material_file(
-    number: str, material_id: int, request: Request, principal: PrincipalDep, session: SessionDep, inline: int = 0
+    number: str, material_id: Id, request: Request, principal: PrincipalDep, session: SessionDep, inline: bool = False
 ) -> Response:
     """The file, to save; ``inline=1``: shown in the window's preview pane — only the types the upload
     check let in (PDF, JPEG, PNG), in a sandbox that runs nothing."""
@@ -220,7 +221,7 @@ PREVIEW_HEADERS = {
 
 @router.get("/cases/{number}/materials/{material_id}/license", response_class=HTMLResponse)
 def material_license(
-    number: str, material_id: int, request: Request, principal: PrincipalDep, session: SessionDep
+    number: str, material_id: Id, request: Request, principal: PrincipalDep, session: SessionDep
 ) -> Response:
     """The e-license behind a 免提交 material, for the applicant and the case's reviewers (logged)."""
     if not principal.authenticated:

@@ -15,6 +15,7 @@ from onething.evaluations.schemas import AnswerIn, AppealIn, CallbackIn, Classif
 from onething.identity.deps import PrincipalDep, current_principal, require_csrf
 from onething.identity.principal import Principal
 from onething.kit.errors import AppError, ValidationFailed
+from onething.kit.validators import Id
 from onething.kit.web import SessionDep
 from onething.web.render import checked, login_redirect, render
 
@@ -128,7 +129,7 @@ def evaluations_list(
 
 
 @router.get("/evaluations/{evaluation_id}", response_class=HTMLResponse)
-def evaluation_page(evaluation_id: int, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+def evaluation_page(evaluation_id: Id, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
     if not principal.authenticated:
         return login_redirect(request)
     return _evaluation_page(request, session, principal, evaluation_id)
@@ -136,7 +137,7 @@ def evaluation_page(evaluation_id: int, request: Request, principal: PrincipalDe
 
 @router.post("/evaluations/{evaluation_id}/rerate")
 def rerate(
-    evaluation_id: int,
+    evaluation_id: Id,
     request: Request,
     principal: PrincipalDep,
     session: SessionDep,
@@ -167,7 +168,7 @@ def rectification_inbox(
 
 
 @router.get("/rectifications/{rid}")
-def rectification_page(rid: int, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+def rectification_page(rid: Id, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
     if not principal.authenticated:
         return login_redirect(request)
     evaluation_id = views.rectification_evaluation_id(session, principal, rid)
@@ -176,7 +177,7 @@ def rectification_page(rid: int, request: Request, principal: PrincipalDep, sess
 
 @router.post("/rectifications/{rid}/{action}")
 async def rectification_step(
-    rid: int, action: str, request: Request, principal: PrincipalDep, session: SessionDep
+    rid: Id, action: str, request: Request, principal: PrincipalDep, session: SessionDep
 ) -> Response:
     if not principal.authenticated:
         return login_redirect(request)

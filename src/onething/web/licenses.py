@@ -1,6 +1,7 @@
 """License pages: the wallet (cards by holder), one license with its QR code, the PDF and the signed file,
 the issuing org's status change, and the public check (no login): ``/verify`` takes a typed identifier
-or an uploaded signed file, ``/verify/{identifier}`` is where the QR code points. No JavaScript."""
+or an uploaded signed file, ``/verify/t/{token}`` is where the QR code points (``/verify/{identifier}``
+shows only existence and status). No JavaScript."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from onething.identity.deps import PrincipalDep, current_principal, require_csrf
 from onething.identity.principal import Principal
 from onething.kit.errors import AppError
 from onething.kit.web import SessionDep
-from onething.licenses import document, public, render, views
+from onething.licenses import document, public, render, throttle, tokens, views
 from onething.licenses import service as licenses
 from onething.licenses import wallet as wallets
 from onething.licenses.api import download
@@ -25,17 +26,19 @@ from onething.models import License
 from onething.web.render import login_redirect
 from onething.web.render import render as page
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(current_principal)])
+# The holder's and the issuer's pages learn who is looking first; the public check does not (see below).
+_holders = APIRouter(include_in_schema=False, dependencies=[Depends(current_principal)])
+_public = APIRouter(include_in_schema=False)
 
 
-@router.get("/wallet", response_class=HTMLResponse)
+@_holders.get("/wallet", response_class=HTMLResponse)
 def wallet(request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
     if not principal.authenticated:
         return login_redirect(request)
     return page(request, "licenses/wallet.html", groups=wallets.groups(session, principal))
 
 
-@router.get("/licenses/{identifier}", response_class=HTMLResponse)
+@_holders.get("/licenses/{identifier}", response_class=HTMLResponse)
 def license_page(identifier: str, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
     if not principal.authenticated:
         return login_redirect(request)
@@ -60,13 +63,14 @@ def show(
         error.status if error else 200,
         item=item,
         qr=Markup(render.qr_svg(item.verify_url)),  # segno's own SVG: no user text in it
+        verify_path=tokens.path(row.verify_token),
         issuer=issuer,
         changes=document.CHANGE_NAMES,
         error=error,
     )
 
 
-@router.get("/licenses/{identifier}/{kind}")
+@_holders.get("/licenses/{identifier}/{kind}")
 def license_download(
     identifier: str, kind: Literal["pdf", "json"], request: Request, principal: PrincipalDep, session: SessionDep
 ) -> Response:
@@ -76,7 +80,7 @@ def license_download(
     return download(licenses.get(session, principal, identifier), kind)
 
 
-@router.post("/licenses/{identifier}/status")
+@_holders.post("/licenses/{identifier}/status")
 def change_status(
     identifier: str,
     request: Request,
@@ -98,6 +102,11 @@ def change_status(
 
 
 # --- the public check ---------------------------------------------------------------------------------
+# No router-wide principal here: a check is counted against its client's rate limit before anything else
+# (who is looking may need the database), and a refused one is answered without knowing who asks.
+
+# The token's page is reached by a URL that is itself the credential: never sent on as a Referer, never cached.
+_TOKEN_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "private, no-store"}
 
 
 def _verify_page(
@@ -112,9 +121,19 @@ def _verify_page(
     return page(request, "licenses/verify.html", status, result=result, way=way, typed=typed, error=error)
 
 
-@router.get("/verify", response_class=HTMLResponse)
+def _throttled(request: Request) -> Response | None:
+    """The refusal page when this client has checked too often (anonymous header: nothing is read)."""
+    wait = throttle.wait_of(request)
+    if not wait:
+        return None
+    refused = _verify_page(request, 429, error=throttle.refusal(wait))
+    refused.headers.update(throttle.retry_after(wait))
+    return refused
+
+
+@_public.get("/verify", response_class=HTMLResponse, dependencies=[Depends(current_principal)])
 def verify_form(request: Request, identifier: str | None = None) -> Response:
-    """The three ways in. A typed identifier goes to its result page, the same one the QR code opens."""
+    """The three ways in. A typed identifier goes to its result page (nothing is looked up here)."""
     if identifier is None:
         return _verify_page(request)
     typed = identifier[: public.MAX_IDENTIFIER * 2]  # echoed back into the field, never unbounded
@@ -125,14 +144,18 @@ def verify_form(request: Request, identifier: str | None = None) -> Response:
     return RedirectResponse(f"/verify/{tidy}", status_code=303)
 
 
-@router.post("/verify", response_class=HTMLResponse)
+@_public.post("/verify", response_class=HTMLResponse)
 async def verify_upload(
     request: Request,
     session: SessionDep,
     file: Annotated[UploadFile | None, File()] = None,
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
-    """A signed file checked against its seal and our record; nothing is stored."""
+    """A signed file checked against its seal and our record; nothing is stored. The file is the
+    credential: it shows what the QR code's page shows."""
+    if (refused := _throttled(request)) is not None:
+        return refused
+    await run_in_threadpool(current_principal, request, session)
     try:
         require_csrf(request, csrf_token)
         raw = await file.read(public.MAX_DOCUMENT + 1) if file is not None else b""
@@ -143,13 +166,34 @@ async def verify_upload(
     return _verify_page(request, result=result, way="file")
 
 
-@router.get("/verify/{identifier}", response_class=HTMLResponse)
+@_public.get("/verify/t/{token}", response_class=HTMLResponse)
+def verify_token_page(token: str, request: Request, session: SessionDep) -> Response:
+    """Where the QR code points: whether the license is authentic and valid, and what the disclosure
+    rules let anyone holding it see (a person's masked name, the dates)."""
+    if (refused := _throttled(request)) is not None:
+        return refused
+    current_principal(request, session)
+    result, row = public.check_token(session, token)
+    answer = _verify_page(request, 200 if row is not None else 404, result=result, way="token")
+    answer.headers.update(_TOKEN_HEADERS)
+    return answer
+
+
+@_public.get("/verify/{identifier}", response_class=HTMLResponse)
 def verify_page(identifier: str, request: Request, session: SessionDep) -> Response:
-    """Public: whoever scans the QR code or types the identifier sees whether the license is authentic
-    and valid, and what the law lets anyone see of it."""
+    """A typed identifier: whether such a license exists and its status (an enterprise's public facts
+    too); identifiers can be guessed, so a person's document shows nothing of the person."""
+    if (refused := _throttled(request)) is not None:
+        return refused
+    current_principal(request, session)
     try:
         tidy = public.well_formed(identifier)
     except AppError as exc:
         return _verify_page(request, exc.status, typed=identifier[: public.MAX_IDENTIFIER * 2], error=exc)
     result, row = public.check_identifier(session, tidy)
     return _verify_page(request, 200 if row is not None else 404, result=result, way="identifier", typed=tidy)
+
+
+router = APIRouter(include_in_schema=False)
+router.include_router(_holders)
+router.include_router(_public)

@@ -28,6 +28,7 @@ from onething.identity.principal import Principal
 from onething.kit import clock
 from onething.kit.errors import AppError, ValidationFailed
 from onething.kit.settings import get_settings
+from onething.kit.validators import Id
 from onething.kit.web import SessionDep
 from onething.web.cases import case_page_response
 from onething.web.render import login_redirect, render
@@ -193,7 +194,7 @@ def _submit(number: str, request: Request, principal: Principal, session: Sessio
 
 @router.post("/cases/{number}/materials/{material_id}/remove")
 async def remove_material(
-    number: str, material_id: int, request: Request, principal: PrincipalDep, session: SessionDep
+    number: str, material_id: Id, request: Request, principal: PrincipalDep, session: SessionDep
 ) -> Response:
     """删除 a file: the fields typed so far are saved first (the button is in the one form)."""
     form = await request.form()

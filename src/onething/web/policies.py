@@ -20,6 +20,7 @@ from onething.identity.deps import PrincipalDep, current_principal, require_csrf
 from onething.identity.principal import Principal
 from onething.kit import clock
 from onething.kit.errors import AppError, Forbidden, NotFound, ValidationFailed
+from onething.kit.validators import Id, Offset
 from onething.kit.web import SessionDep
 from onething.policies import explain, fulfil, runs, service, words
 from onething.policies import repository as repo
@@ -125,7 +126,7 @@ async def edit(code: str, request: Request, principal: PrincipalDep, session: Se
 
 
 @router.get("/policies/{code}/versions/{number}", response_class=HTMLResponse)
-def version_page(code: str, number: int, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+def version_page(code: str, number: Id, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
     """A version's YAML (rules and all): for policy staff; the public reads the policy page."""
     policy = service.find(session, code)
     if not service.policy_staff(session, principal).of(policy):
@@ -222,9 +223,10 @@ async def start_run(
 
 
 @router.get("/policy-runs/{run_id}", response_class=HTMLResponse)
-def run_page(run_id: int, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+def run_page(run_id: Id, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
     if not principal.authenticated:
         return login_redirect(request)
+    service.require_staff(principal)  # like the API and the list of runs
     run = repo.run(session, run_id)
     if run is None:
         raise NotFound("没有这个匹配批次", field="run_id")
@@ -277,12 +279,12 @@ def _list_page(
 
 @router.get("/policy-runs/{run_id}/lists/{code}", response_class=HTMLResponse)
 def list_page(
-    run_id: int,
+    run_id: Id,
     code: str,
     request: Request,
     principal: PrincipalDep,
     session: SessionDep,
-    offset: int = 0,
+    offset: Offset = 0,
     status: str | None = None,
 ) -> Response:
     if not principal.authenticated:
@@ -292,7 +294,7 @@ def list_page(
 
 @router.post("/policy-runs/{run_id}/lists/{code}")
 async def list_action(
-    run_id: int, code: str, request: Request, principal: PrincipalDep, session: SessionDep
+    run_id: Id, code: str, request: Request, principal: PrincipalDep, session: SessionDep
 ) -> Response:
     """remove / restore an entry, confirm the list, or record a payment as paid."""
     if not principal.authenticated:

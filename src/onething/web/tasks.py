@@ -22,6 +22,7 @@ from onething.cases.workflow import OPEN_TASK, SUSPENSION_KINDS, TaskStatus
 from onething.identity.deps import PrincipalDep, current_principal, require_csrf
 from onething.identity.principal import Principal
 from onething.kit.errors import AppError, ValidationFailed
+from onething.kit.validators import Id
 from onething.kit.web import SessionDep
 from onething.web.cases import correction_from_form
 from onething.web.confirm import confirmation_page, confirmed
@@ -150,7 +151,7 @@ def _task_page(
 
 
 @router.get("/tasks/{task_id}", response_class=HTMLResponse)
-def task_page(task_id: int, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+def task_page(task_id: Id, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
     if not principal.authenticated:
         return login_redirect(request)
     return _task_page(request, session, principal, task_id)
@@ -227,7 +228,7 @@ def _back_to_inbox(state: str) -> RedirectResponse:
 
 @router.post("/tasks/{task_id}/{action}")
 async def task_action(
-    task_id: int, action: str, request: Request, principal: PrincipalDep, session: SessionDep
+    task_id: Id, action: str, request: Request, principal: PrincipalDep, session: SessionDep
 ) -> Response:
     if not principal.authenticated:
         return login_redirect(request)

@@ -16,6 +16,7 @@ from onething.identity.deps import PrincipalDep, current_principal
 from onething.identity.principal import ROLE_NAMES, Principal
 from onething.identity.schemas import RoleIn, UserPatch
 from onething.kit.errors import AppError
+from onething.kit.validators import Id
 from onething.kit.web import SessionDep
 from onething.web.cases import CsrfField
 from onething.web.render import form_post, login_redirect, render
@@ -41,7 +42,7 @@ def _act(
 
 
 @router.get("/admin/users/{user_id}", response_class=HTMLResponse)
-def user_page(user_id: int, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+def user_page(user_id: Id, request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
     if not principal.authenticated:
         return login_redirect(request)
     return _page(request, session, principal, user_id)
@@ -49,12 +50,12 @@ def user_page(user_id: int, request: Request, principal: PrincipalDep, session: 
 
 @router.post("/admin/users/{user_id}/roles")
 def grant(
-    user_id: int,
+    user_id: Id,
     request: Request,
     principal: PrincipalDep,
     session: SessionDep,
     role: str = Form(""),
-    org_id: int = Form(0),
+    org_id: Id = Form(0),
     csrf_token: CsrfField = None,
 ) -> Response:
     return _act(
@@ -69,8 +70,8 @@ def grant(
 
 @router.post("/admin/users/{user_id}/roles/{grant_id}/revoke")
 def revoke(
-    user_id: int,
-    grant_id: int,
+    user_id: Id,
+    grant_id: Id,
     request: Request,
     principal: PrincipalDep,
     session: SessionDep,
@@ -88,7 +89,7 @@ def revoke(
 
 @router.post("/admin/users/{user_id}/active")
 def set_active(
-    user_id: int,
+    user_id: Id,
     request: Request,
     principal: PrincipalDep,
     session: SessionDep,

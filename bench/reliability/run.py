@@ -1,0 +1,112 @@
+"""`make reliability`: every part in turn on one throwaway PostgreSQL cluster, each on its own copy of
+the demo database; prints one JSON document and writes bench/results/reliability.json.
+
+Bounded by environment variables (defaults in brackets): RELIABILITY_SECONDS [300] per load run,
+RELIABILITY_USERS [120] (one request a second each), RELIABILITY_HISTORY [1000000] historical cases,
+RELIABILITY_FAULT_SECONDS [90], RELIABILITY_FUZZ_EXAMPLES [25], RELIABILITY_FUZZ_SECONDS [150] per
+role, RELIABILITY_PARTS [load,history,flood,faults,fuzz]. A smoke run:
+RELIABILITY_SECONDS=30 RELIABILITY_HISTORY=20000 RELIABILITY_FAULT_SECONDS=30 RELIABILITY_FUZZ_SECONDS=30
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import faults
+import fuzz
+import history
+import load
+from harness import RESULTS, SECONDS, USERS, Cluster, check, machine, serving
+from sqlalchemy import create_engine
+
+PARTS = os.environ.get("RELIABILITY_PARTS", "load,history,flood,faults,fuzz").split(",")
+HISTORY = int(os.environ.get("RELIABILITY_HISTORY", "1000000"))
+
+
+def ratios(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """p50 and p99 with history over without, per endpoint group."""
+    out: dict[str, Any] = {}
+    for group, b in before.get("groups", {}).items():
+        a = after.get("groups", {}).get(group)
+        if a and b.get("p50") and b.get("p99"):
+            out[group] = {"p50": round(a["p50"] / b["p50"], 2), "p99": round(a["p99"] / b["p99"], 2)}
+    out["none_slower_than_2x"] = all(v["p99"] <= 2 for k, v in out.items() if isinstance(v, dict))
+    return out
+
+
+def _load(cluster: Cluster, result: dict[str, Any]) -> None:
+    result["load"] = load.run_mix(cluster, cluster.copy("load"), tag="load")
+
+
+def _history(cluster: Cluster, result: dict[str, Any]) -> None:
+    db = cluster.copy("history")
+    engine = create_engine(cluster.url(db))
+    try:
+        result["history_load"] = history.load(engine, HISTORY)
+    finally:
+        engine.dispose()
+    result["history_check"] = check(cluster, db)
+    result["load_with_history"] = load.run_mix(cluster, db, tag="history")
+    if "load" in result:
+        result["history_ratio"] = ratios(result["load"], result["load_with_history"])
+
+
+def _flood(cluster: Cluster, result: dict[str, Any]) -> None:
+    result["flood"] = load.run_mix(cluster, cluster.copy("flood"), tag="flood", flood=True)
+
+
+def _faults(cluster: Cluster, result: dict[str, Any]) -> None:
+    result["faults"] = faults.faults(cluster)
+
+
+def _fuzz(cluster: Cluster, result: dict[str, Any]) -> None:
+    with serving(cluster, cluster.copy("fuzz")) as server:
+        result["fuzz"] = fuzz.fuzz(server.url)
+
+
+PART_RUNNERS = {"load": _load, "history": _history, "flood": _flood, "faults": _faults, "fuzz": _fuzz}
+
+
+def main() -> dict[str, Any]:
+    started = time.perf_counter()
+    cluster = Cluster().start()
+    result: dict[str, Any] = {
+        "benchmark": "reliability",
+        "settings": {
+            "seconds": SECONDS,
+            "users": USERS,
+            "history": HISTORY,
+            "parts": PARTS,
+            "fault_seconds": faults.SECONDS,
+            "fuzz_examples": fuzz.MAX_EXAMPLES,
+            "fuzz_seconds": fuzz.BUDGET,
+        },
+    }
+    try:
+        cluster.demo_template()
+        result["machine"] = machine(cluster.url("demo"))
+        for part in ("load", "history", "flood", "faults", "fuzz"):
+            if part in PARTS or (part == "load" and "history" in PARTS):
+                try:
+                    PART_RUNNERS[part](cluster, result)
+                except Exception as exc:  # one broken part must not hide the others' figures
+                    result.setdefault("errors", {})[part] = f"{type(exc).__name__}: {exc}"[:2000]
+    finally:
+        result["minutes"] = round((time.perf_counter() - started) / 60, 1)
+        cluster.stop()
+        text = json.dumps(result, ensure_ascii=False, indent=2)
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "reliability.json").write_text(text + "\n", encoding="utf-8")
+        print(text)
+    return result
+
+
+if __name__ == "__main__":
+    main()
