@@ -58,7 +58,8 @@ DATE_TESTS ?= tests/test_clock.py tests/test_calendar.py tests/test_auth.py test
   tests/test_license_identifier.py tests/test_license_render.py tests/test_notice_pdfs.py tests/test_generate.py \
   tests/test_validators.py tests/test_validators_props.py tests/test_admin_pages.py tests/test_export.py \
   tests/test_one_form.py tests/test_policy_pages_words.py tests/test_policy_engine.py tests/test_progress.py \
-  tests/test_misc_pages.py tests/test_license_pages.py tests/test_material_subjects.py
+  tests/test_misc_pages.py tests/test_license_pages.py tests/test_material_subjects.py tests/test_hostile_input.py \
+  tests/test_verify_enumeration.py tests/test_check.py
 test-dates: $(STAMP) system
 	for shift in $(DATE_SHIFTS); do \
 	  echo "== the dated tests with the clock moved $$shift"; \

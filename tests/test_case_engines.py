@@ -751,7 +751,7 @@ ENTERPRISE = {
     "founded_on": D(2020, 5, 20),
 }
 LICENSES: dict[str, dict[str, Any]] = {
-    "birth_medical_certificate": {"name": "李小宝", "gender": "男", "birth_date": D(2026, 3, 8)},
+    "birth_medical_certificate": {"name": "李小宝", "gender": "男", "birth_date": D(2024, 3, 8)},
     "real_estate_certificate": {"number": "湘(2021)长沙市不动产权第0001号"},
 }
 
@@ -777,7 +777,7 @@ def test_autofill_fills_from_every_source_in_form_terms() -> None:
         "established_date": forms.Filled("2020-05-20", "legal_person"),  # date -> ISO text
         "newborn_name": forms.Filled("李小宝", "license"),
         "newborn_gender": forms.Filled("male", "license"),
-        "newborn_birth_date": forms.Filled("2026-03-08", "license"),
+        "newborn_birth_date": forms.Filled("2024-03-08", "license"),
         "property_certificate_number": forms.Filled("湘(2021)长沙市不动产权第0001号", "license"),
     }
     assert type(filled["registered_capital"].value) is float
@@ -846,7 +846,7 @@ GOOD = {
     "employee_count": 3,
     "newborn_name": "李小宝",
     "newborn_gender": "male",
-    "newborn_birth_date": "2026-03-08",
+    "newborn_birth_date": "2024-03-08",
     "property_certificate_number": "X1",
 }
 REQUIRED = [f.code for g in FORM for f in g.fields if f.required]

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from test_uploads_content import jpeg, pdf
 
 from onething.demo.cases import png
-from onething.kit.errors import NotFound, ValidationFailed
+from onething.kit.errors import NotFound, ServiceUnavailable, ValidationFailed
 from onething.kit.files import LocalFileStore, S3FileStore, check_upload, file_store, sniff
 from onething.kit.settings import Settings
 
@@ -179,8 +179,9 @@ def test_a_failed_write_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytes
         raise OSError("disk full")
 
     monkeypatch.setattr(Path, "replace", fail)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ServiceUnavailable) as refused:  # the platform's trouble: a clear 503, not a crash
         store.put(PDF)
+    assert refused.value.code == "store_unavailable"
     assert _store_files(tmp_path) == []
     assert not store.exists(hashlib.sha256(PDF).hexdigest())
 

@@ -101,6 +101,10 @@ def fuzz(url: str, max_examples: int = MAX_EXAMPLES, budget: int = BUDGET) -> di
             f"{url}/openapi.json",
             "--checks",
             "all",
+            # A schema-valid request may still break a business rule (an unknown thing, a case in the wrong
+            # state): its documented 4xx is the right answer, not a failure.
+            "--exclude-checks",
+            "positive_data_acceptance",
             "--max-examples",
             str(max_examples),
             "--phases",
@@ -122,7 +126,9 @@ def fuzz(url: str, max_examples: int = MAX_EXAMPLES, budget: int = BUDGET) -> di
             "--continue-on-failure",
         ]
         if role in tokens:
-            cmd += ["-H", f"Authorization: Bearer {tokens[role]}"]
+            # Revoking its own token (DELETE /auth/token, /auth/tokens/{id}) would leave the rest of the run
+            # anonymous.
+            cmd += ["-H", f"Authorization: Bearer {tokens[role]}", "--exclude-path-regex", "^/api/v1/auth/tokens?"]
         try:
             out = subprocess.run(cmd, capture_output=True, text=True, timeout=budget * 2 + 120, check=False)
             exit_code, tail = out.returncode, out.stdout[-3000:]

@@ -6,10 +6,12 @@ licenses and their events, rating occasions and their events — is copied N tim
 keys remapped inside each copy, every timestamp and date moved back by the copy's age (1,000 cases a
 day, so 1M cases span about three years), case numbers ``<region><day><seq>`` with the day's sequence
 recorded in ``case_sequences``. Files are content-addressed, so copied materials point at the
-template's stored files. Licenses keep the template's signed payload (so each copy verifies against
-the seal) under a new unique identifier column.
+template's stored files. Licenses are copied under placeholder identifiers, then re-sealed one by one
+as the issuing code would have sealed them (``resign.py``: own serial, identifier, number and signed
+content, signed with the issuer's seal key from the seals directory, by a pool of processes).
 
     python bench/reliability/history.py --count 1000000        # uses ONETHING_DATABASE_URL (PostgreSQL)
+                                                               # and ONETHING_SEALS_DIR (the seal keys)
 """
 
 from __future__ import annotations
@@ -20,10 +22,14 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import resign
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
+
+from onething.kit.settings import get_settings
 
 NUMBER = "{region} || to_char(h.day, 'YYYYMMDD') || lpad(h.seq::text, 6, '0')"
 PER_DAY = 1000  # historical cases per day: 1M cases reach back ~2.7 years
@@ -97,9 +103,9 @@ def _expr(table: str, col: str, kind: str, spec: Table) -> str:
         return NUMBER.format(region="tc.region_code")
     if table == "cases" and col in ("idempotency_key", "submit_key"):
         return "NULL"
-    if table == "licenses" and col == "identifier":
+    if table == "licenses" and col == "identifier":  # a placeholder until resign.py seals the copy
         return "s.identifier || '.H' || h.g"
-    if table == "licenses" and col == "verify_token":  # the QR's random token: random again
+    if table == "licenses" and col == "verify_token":  # placeholders too: resign.py draws real tokens
         return "substr(md5(random()::text || h.g::text || s.id::text), 1, 22)"
     if table == "licenses" and col == "number":
         return "s.number || 'H' || h.g"
@@ -136,7 +142,11 @@ def _fast(conn: Connection) -> None:
     conn.execute(text("SET LOCAL jit = off"))
 
 
-def load(engine: Engine, count: int, progress: bool = True) -> dict[str, Any]:
+def load(
+    engine: Engine, count: int, progress: bool = True, seals_dir: Path | str | None = None, workers: int = 2
+) -> dict[str, Any]:
+    """Copy the template case ``count`` times, then re-seal the copied licenses with the keys in
+    ``seals_dir`` (default: the settings', ``ONETHING_SEALS_DIR``) using ``workers`` processes."""
     started = time.perf_counter()
     inserted: dict[str, int] = {}
     spent: dict[str, float] = {}
@@ -164,6 +174,7 @@ def load(engine: Engine, count: int, progress: bool = True) -> dict[str, Any]:
                 )
             )
             conn.execute(text(f"ANALYZE rank_{spec.name}, base_{spec.name}"))
+        first_license, per_copy = conn.execute(text("SELECT base + 1, k FROM base_licenses")).one()
         statements = [(spec.name, _statement(conn, spec)) for spec in TABLES]
     for first in range(1, count + 1, CHUNK):
         last = min(count, first + CHUNK - 1)
@@ -188,14 +199,24 @@ def load(engine: Engine, count: int, progress: bool = True) -> dict[str, Any]:
                 spent[name] = spent.get(name, 0.0) + time.perf_counter() - t0
         if progress:
             print(f"history: {last:,}/{count:,} cases, {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    last_license = first_license + count * per_copy - 1
+    keys = seals_dir or get_settings().seals_dir
+    resealed = resign.resign(engine, first_license, last_license, keys, workers, progress)
+    if progress:
+        print(
+            f"history: {resealed['licenses_resigned']:,} licenses re-sealed, {resealed['seconds']} s", file=sys.stderr
+        )
     with engine.begin() as conn:
         _finish(conn, count, day0)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM licenses"))  # every copied license was written twice: drop the first
     seconds = time.perf_counter() - started
     return {
         "cases": count,
         "rows": inserted,
         "seconds": round(seconds, 1),
         "seconds_by_table": {k: round(v, 1) for k, v in spent.items()},
+        "resign": resealed,
         "template_case": t,
     }
 
@@ -231,12 +252,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=int(os.environ.get("RELIABILITY_HISTORY", 1_000_000)))
     parser.add_argument("--url", default=os.environ.get("ONETHING_DATABASE_URL", ""))
+    parser.add_argument("--seals-dir", default=None, help="the seal keys (default: ONETHING_SEALS_DIR)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="signing processes")
     args = parser.parse_args(argv)
     if not args.url.startswith("postgresql"):
         raise SystemExit("history.py needs PostgreSQL: set ONETHING_DATABASE_URL or pass --url")
     engine = create_engine(args.url)
     try:
-        result = load(engine, args.count)
+        result = load(engine, args.count, seals_dir=args.seals_dir, workers=args.workers)
     finally:
         engine.dispose()
     print(json.dumps(result, ensure_ascii=False))

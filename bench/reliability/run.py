@@ -49,7 +49,7 @@ def _history(cluster: Cluster, result: dict[str, Any]) -> None:
     db = cluster.copy("history")
     engine = create_engine(cluster.url(db))
     try:
-        result["history_load"] = history.load(engine, HISTORY)
+        result["history_load"] = history.load(engine, HISTORY, seals_dir=cluster.work / "seals")
     finally:
         engine.dispose()
     result["history_check"] = check(cluster, db)

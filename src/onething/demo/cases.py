@@ -33,6 +33,7 @@ from onething.cases.workflow import TaskStatus
 from onething.demo.accounts import AGENT_OF_ENTERPRISE, ENTERPRISE
 from onething.identity import auth
 from onething.identity.principal import Principal
+from onething.kit import clock
 from onething.kit.validators import credit_code_check_char, id_number_check_char
 from onething.models import Task, User
 
@@ -78,7 +79,8 @@ def sample_value(f: Mapping[str, Any], rng: random.Random) -> Any:
     if kind in ("decimal", "area", "money"):
         return round(rng.uniform(10, 500), 2)
     if kind == "date":
-        return (dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(0, 200))).isoformat()
+        # Some months back from today (any clock): a birth or a founding is never in the future.
+        return (clock.today() - dt.timedelta(days=330 - rng.randrange(0, 200))).isoformat()
     formats: dict[str, Callable[[], str]] = {
         "id_number": lambda: sample_id_number(rng),
         "credit_code": lambda: sample_credit_code(rng),
