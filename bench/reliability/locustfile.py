@@ -239,7 +239,9 @@ class RaterAndStats(Base):
         if concluded and (self.agent or _tokens.get(AGENT)):
             self.agent = self.agent or _tokens[AGENT]
             number = concluded.popleft()
-            body = {"level": 5, "tags": ["一次办成"], "channel": "web"}
+            # An online rating scores each of the four online dimensions (evaluations.rules).
+            scores = {"efficiency": 5, "guide": 5, "convenience": 5, "usability": 5}
+            body = {"level": 5, "scores": scores, "tags": ["一次办成"], "channel": "web"}
             if self.ok("POST", f"/api/v1/cases/{number}/evaluation", "rating:rate", 201, json=body, headers=self.agent):
                 _ack("rate", number=number)
         elif random.random() < 0.5:
