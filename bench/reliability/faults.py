@@ -61,22 +61,30 @@ def kill_run(cluster: Cluster, db: str, seconds: int, what: str) -> dict[str, An
     server = Server(cluster, db, ONETHING_SUPERVISION_INTERVAL_SECONDS="0").start()
     tag = f"fault-{what}"
     proc = locust(server.url, seconds, tag=tag)
-    time.sleep(seconds / 2)
-    killed_at = time.time()
-    if what == "app":
-        server.kill9()
-        server.start()
-    else:
-        postmaster = cluster.postmaster_pid()
-        children = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True, text=True).stdout.split()
-        for pid in [postmaster, *map(int, children)]:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        time.sleep(1)
-        cluster.pg_start()
-    recovered = time.time() - killed_at
-    proc.wait()
-    server.stop()
+    try:  # whatever happens, no server or load process outlives the run
+        time.sleep(seconds / 2)
+        killed_at = time.time()
+        if what == "app":
+            server.kill9()
+            server.start()
+        else:
+            postmaster = cluster.postmaster_pid()
+            children = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True, text=True).stdout.split()
+            pids = [postmaster, *map(int, children)]
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            for _ in range(60):  # every killed process gone (reaped), so the shared memory is free again
+                if not any(Path(f"/proc/{pid}").exists() for pid in pids):
+                    break
+                time.sleep(0.5)
+            cluster.pg_start()
+        recovered = time.time() - killed_at
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        server.stop()
     rows = samples(tag)
     return {
         "killed": "onething serve (supervisor and workers)" if what == "app" else "postgres postmaster and backends",

@@ -144,24 +144,16 @@ class Cluster:
             + "/pg_ctl"
         )
         opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-        subprocess.run(
-            [
-                *as_owner,
-                pg_ctl,
-                "-D",
-                str(self.dir / "data"),
-                "-l",
-                str(self.dir / "server.log"),
-                "-w",
-                "-t",
-                "120",
-                "-o",
-                opts,
-                "start",
-            ],
-            check=True,
-            capture_output=True,
-        )
+        # Retried: until the killed postmaster's last backend is gone its shared memory is "still in use".
+        command = [*as_owner, pg_ctl, "-D", str(self.dir / "data"), "-l", str(self.dir / "server.log")]
+        command += ["-w", "-t", "120", "-o", opts, "start"]
+        for attempt in range(5):
+            done = subprocess.run(command, capture_output=True, text=True)
+            if done.returncode == 0:
+                return
+            time.sleep(2 * (attempt + 1))
+        log = (self.dir / "server.log").read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"PostgreSQL did not start again: {done.stderr.strip()} {log}")
 
 
 class Server:
