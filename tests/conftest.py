@@ -210,3 +210,19 @@ def _fresh_rate_limits() -> Iterator[None]:
     yield
     login_flow.gate.cache_clear()
     throttle.VERIFY.clear()
+
+
+@pytest.fixture
+def roomy_verify_limit() -> Iterator[None]:
+    """For tests that check many licenses from one client: a rate limit they never reach (the limit itself
+    is tested in test_verify_enumeration). Undone before the settings are read again."""
+    from onething.kit.settings import get_settings
+    from onething.licenses import throttle
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ONETHING_VERIFY_BURST", "1000")
+        get_settings.cache_clear()
+        throttle.VERIFY.clear()
+        yield
+    get_settings.cache_clear()
+    throttle.VERIFY.clear()

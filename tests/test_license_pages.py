@@ -9,7 +9,6 @@ import copy
 import datetime as dt
 import html
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +23,7 @@ from onething.catalog.service import active_catalog, validate_path
 from onething.demo.accounts import ENTERPRISE
 from onething.demo.wallets import seed_wallets
 from onething.kit.masking import mask_id_number
-from onething.kit.settings import get_settings
-from onething.licenses import disclosure, identifier, throttle
+from onething.licenses import disclosure, identifier
 from onething.licenses import repository as repo
 from onething.licenses import service as licenses
 from onething.licenses.stock import import_business_license
@@ -38,17 +36,7 @@ SCOPE = "餐饮服务；食品销售（仅销售预包装食品）"
 ENGLISH = re.compile(r"\b(issue|valid|revoke[d]?|cancel(?:led)?|expired?|penalty_revoke[d]?|person|enterprise)\b")
 
 
-@pytest.fixture(autouse=True)
-def _roomy_verify_limit() -> Iterator[None]:
-    """These tests check many licenses from one client: a rate limit they never reach (the limit itself is
-    tested in test_verify_enumeration). Undone before the settings are read again."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ONETHING_VERIFY_BURST", "1000")
-        get_settings.cache_clear()
-        throttle.VERIFY.clear()
-        yield
-    get_settings.cache_clear()
-    throttle.VERIFY.clear()
+pytestmark = pytest.mark.usefixtures("roomy_verify_limit")  # many checks from one client
 
 
 def text_of(page: str) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import random
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,23 +16,11 @@ from sqlalchemy.orm import Session
 
 from onething.demo.cases import RESTAURANT, RESTAURANT_ANSWERS, fill_missing, png
 from onething.kit import sm2
-from onething.kit.settings import get_settings
-from onething.licenses import identifier, throttle
+from onething.licenses import identifier
 from onething.licenses.canonical import canonical_bytes
 from onething.models import AuditEntry, Enterprise, License, LicenseEvent
 
-
-@pytest.fixture(autouse=True)
-def _roomy_verify_limit() -> Iterator[None]:
-    """These tests check many licenses from one client: a rate limit they never reach (the limit itself is
-    tested in test_verify_enumeration). Undone before the settings are read again."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ONETHING_VERIFY_BURST", "1000")
-        get_settings.cache_clear()
-        throttle.VERIFY.clear()
-        yield
-    get_settings.cache_clear()
-    throttle.VERIFY.clear()
+pytestmark = pytest.mark.usefixtures("roomy_verify_limit")  # many checks from one client
 
 
 def got(response: Any, status: int = 200) -> Any:

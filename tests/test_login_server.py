@@ -4,16 +4,12 @@ from a configured proxy. Speed is measured by `make reliability`, not here."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import live_server
 import pytest
 from sqlalchemy import Engine, select
 
@@ -22,44 +18,13 @@ from onething.kit.db import session_scope
 from onething.models import LoginFailure
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(fresh_engine: Engine, tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "ONETHING_DATABASE_URL": fresh_engine.url.render_as_string(hide_password=False),
-        "ONETHING_SUPERVISION_INTERVAL_SECONDS": "0",
-        "ONETHING_SECRET_KEY": "test-login-server",
-        "ONETHING_FILES_DIR": str(tmp_path / "files"),
-        "ONETHING_LOG_LEVEL": "warning",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "onething.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    env = live_server.env_for(
+        fresh_engine, tmp_path, ONETHING_SECRET_KEY="test-login-server", ONETHING_LOG_LEVEL="warning"
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start")
+    with live_server.running(env) as (base, _):
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def test_a_login_flood_leaves_the_service_answering_and_proxies_are_not_believed(

@@ -5,17 +5,15 @@ from a command (``onething supervise``, whose log sender's notifications must be
 from __future__ import annotations
 
 import logging
-import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import live_server
 import orjson
 import pytest
 from fastapi.testclient import TestClient
@@ -36,22 +34,9 @@ LI_NA_MASKED = "4301**********0023"
 MOBILE = "13812345678"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _env(engine: Engine, tmp_path: Path, **more: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "ONETHING_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-        "ONETHING_SECRET_KEY": "test-logs",
-        "ONETHING_FILES_DIR": str(tmp_path / "files"),
-        "ONETHING_LOG_LEVEL": "info",
-        "ONETHING_LOG_FORMAT": "json",
-        **more,
-    }
+    logs = {"ONETHING_SECRET_KEY": "test-logs", "ONETHING_LOG_LEVEL": "info", "ONETHING_LOG_FORMAT": "json"}
+    return live_server.env_for(engine, tmp_path, **logs, **more)
 
 
 def _records(text: str) -> list[dict[str, Any]]:
@@ -62,38 +47,15 @@ def _records(text: str) -> list[dict[str, Any]]:
 @pytest.fixture
 def served(fresh_engine: Engine, tmp_path: Path) -> Iterator[tuple[str, Callable[[], str]]]:
     """The real server on loopback, and a function that stops it and returns what it wrote to stderr."""
-    port, stderr = _free_port(), tmp_path / "stderr.log"
-    env = _env(fresh_engine, tmp_path, ONETHING_SUPERVISION_INTERVAL_SECONDS="0")
-    with stderr.open("wb") as sink:
-        serve = ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "onething.cli", *serve],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=sink,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(300):
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.1)
-            else:
-                pytest.fail("the server did not start: " + stderr.read_text(errors="replace")[-2000:])
+    stderr = tmp_path / "stderr.log"
+    env = _env(fresh_engine, tmp_path)
+    with stderr.open("wb") as sink, live_server.running(env, sink) as (base, proc):
 
-            def stop() -> str:
-                proc.terminate()
-                proc.wait(timeout=30)
-                return stderr.read_bytes().decode()
+        def stop() -> str:
+            live_server.stop(proc)
+            return stderr.read_bytes().decode()
 
-            yield base, stop
-        finally:
-            if proc.poll() is None:
-                proc.terminate()
-                proc.wait(timeout=30)
+        yield base, stop
 
 
 def test_the_server_logs_json_with_the_request_id_and_masks_personal_data(

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from browser.support import DESKTOP, Person
-from browser.test_every_page import PAGES
+from browser.test_every_page import GUIDE, MOTHER, NEWBORN, PAGES
 from onething.cases import intake
 from onething.cases.schemas import CaseCreate
 from onething.demo.cases import cast, png, run_case
@@ -22,15 +22,6 @@ from onething.kit.db import session_scope
 from onething.kit.security import CONTENT_SECURITY_POLICY
 from onething.models import Case, License, Policy, Task, User
 
-MOTHER = "430202197809210244"  # 赵敏
-NEWBORN = {
-    "birth_place": "elsewhere",
-    "has_vaccination_card": "yes",
-    "join_medical": "no",
-    "need_ssc": "no",
-    "maternity_insured": "yes",
-}
-GUIDE = "/things/newborn_birth/guide?" + "&".join(f"{k}={v}" for k, v in NEWBORN.items())
 # Every violation event the page sees, kept on window before any of the page's own scripts runs
 # (an init script is the browser's, not the page's: the policy does not apply to it).
 LISTEN = """

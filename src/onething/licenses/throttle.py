@@ -52,19 +52,13 @@ def wait_of(request: Request) -> float:
 
 
 def refusal(wait: float) -> TooManyRequests:
-    return TooManyRequests(f"核验过于频繁，请 {_seconds(wait)} 秒后再试", code=CODE)
-
-
-def retry_after(wait: float) -> dict[str, str]:
-    return {"Retry-After": str(_seconds(wait))}
+    """The refusal, its Retry-After included (``AppError.headers``)."""
+    return TooManyRequests(f"核验过于频繁，请 {max(1, math.ceil(wait))} 秒后再试", code=CODE, retry_after=wait)
 
 
 def json_refusal(wait: float) -> JSONResponse:
-    return JSONResponse(refusal(wait).as_dict(), status_code=429, headers=retry_after(wait))
-
-
-def _seconds(wait: float) -> int:
-    return max(1, math.ceil(wait))
+    error = refusal(wait)
+    return JSONResponse(error.as_dict(), status_code=429, headers=error.headers)
 
 
 # For OpenAPI: the statuses every public check may answer besides 200.

@@ -126,8 +126,9 @@ def _throttled(request: Request) -> Response | None:
     wait = throttle.wait_of(request)
     if not wait:
         return None
-    refused = _verify_page(request, 429, error=throttle.refusal(wait))
-    refused.headers.update(throttle.retry_after(wait))
+    error = throttle.refusal(wait)
+    refused = _verify_page(request, 429, error=error)
+    refused.headers.update(error.headers)
     return refused
 
 
