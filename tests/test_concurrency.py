@@ -9,7 +9,10 @@ import datetime as dt
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
+import anyio.to_thread
+import httpx
 import pytest
 from sqlalchemy import Engine, delete, func, select, update
 
@@ -18,10 +21,12 @@ from onething.identity import auth
 from onething.identity import login as login_flow
 from onething.identity import repository as repo
 from onething.identity.passwords import HashPool
-from onething.kit.db import session_factory, session_scope
+from onething.kit.db import make_engine, session_factory, session_scope
 from onething.kit.errors import AppError, ServiceUnavailable
+from onething.kit.web import RequestSlots
 from onething.models import AuthSession, LoginFailure
 from onething.models.base import utcnow
+from onething.web.app import create_app
 
 
 def _attempts(engine: Engine, login: str, n: int, password: str = "Wrong@2026") -> list[int]:
@@ -118,3 +123,59 @@ def test_parallel_session_touches_all_succeed(fresh_engine: Engine) -> None:
     finally:
         with session_scope(fresh_engine) as session:
             session.execute(delete(AuthSession).where(AuthSession.ip == "10.9.8.6"))
+
+
+def _burst(app: Any, token: str, n: int) -> list[int]:
+    """``n`` requests at once on one event loop whose thread pool has two threads, as a busy worker
+    process's pool is full: each needs a connection for who is asking, then again for the route."""
+
+    async def run() -> list[int]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = 2
+        transport = httpx.ASGITransport(app=app)
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=120) as client:
+            answers = await asyncio.gather(
+                *(client.get("/api/v1/cases", params={"limit": 1}, headers=headers) for _ in range(n))
+            )
+        return [a.status_code for a in answers]
+
+    return asyncio.run(run())
+
+
+def test_a_burst_never_stalls_on_the_connection_pool(fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Four connections, two threads, twelve requests: unbounded, the threads end up waiting for
+    connections held by requests that wait for a thread, until the pool's 30 s timeout turns them into
+    503s. Two request slots (kit.web.RequestSlots) keep every request moving."""
+    if fresh_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's pool is not the one a province runs on")
+    small = make_engine(fresh_engine.url.render_as_string(hide_password=False), pool_size=2)
+    try:
+        with session_scope(small) as session:
+            user = repo.user_by_login(session, "zz_clerk")
+            assert user is not None
+            token = auth.open_session(session, user, auth.API, "10.1.2.3").token
+        app = create_app(small)
+        app.state.request_slots = RequestSlots(2, 60)
+        assert _burst(app, token, 12) == [200] * 12
+        assert small.pool.checkedout() == 0  # type: ignore[attr-defined]
+    finally:
+        small.dispose()
+
+
+def test_past_its_wait_a_queued_request_is_a_503_busy() -> None:
+    slots = RequestSlots(1, 0.05)
+
+    async def crowd() -> tuple[object, bool]:
+        async with slots.hold():
+            try:
+                async with slots.hold():
+                    pass
+            except ServiceUnavailable as exc:
+                refused: object = (exc.status, exc.code, exc.headers)
+            else:
+                refused = None
+        async with slots.hold():  # the slot came back
+            free = True
+        return refused, free
+
+    assert asyncio.run(crowd()) == ((503, "busy", {"Retry-After": "1"}), True)

@@ -276,6 +276,35 @@ def test_405_says_what_is_allowed(client: TestClient) -> None:
     assert "GET" in response.headers["allow"]
 
 
+def test_405_lists_every_method_of_the_resource(client: TestClient) -> None:
+    # /api/v1/users/{user_id} answers GET and PATCH; the router first meets the GET route only.
+    response = client.put("/api/v1/users/1")
+    refused(response, 405, "method_not_allowed", None)
+    assert response.headers["allow"] == "GET, PATCH"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/json", b"\xff\xfe{not json"),
+        ("application/json", b'{"answers": '),
+        ("multipart/form-data", b"--x\r\n--x--\r\n"),  # no boundary parameter
+        ("multipart/form-data; boundary=x", b"garbage without parts"),
+    ],
+)
+def test_a_body_that_cannot_be_parsed_is_a_422_in_our_words(
+    client: TestClient, login: Any, db: Session, content_type: str, body: bytes
+) -> None:
+    agent = login(AGENT)
+    number = draft(client, agent)["number"]
+    before = counts(db)
+    path = f"/api/v1/cases/{number}/materials" if content_type.startswith("multipart") else "/api/v1/cases"
+    response = client.post(path, content=body, headers={**agent, "Content-Type": content_type})
+    error = refused(response, 422, "malformed_body", None)
+    assert "无法解析" in error["message"]
+    assert counts(db) == before
+
+
 def test_413_speaks_of_files_only_for_uploads(client: TestClient, login: Any, db: Session) -> None:
     agent = login(AGENT)
     number = draft(client, agent)["number"]

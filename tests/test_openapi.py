@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from onething.kit.db import make_engine
 from onething.kit.openapi import EXTRA
+from onething.kit.openapi_links import LINKS
 from onething.licenses import throttle
 from onething.models import Org
 from onething.web.app import create_app
@@ -95,6 +96,21 @@ def _documented(doc: dict[str, Any], method: str, path: str, response: Any) -> N
     jsonschema.validate(response.json(), resolved)
 
 
+def test_downloads_document_what_they_answer(doc: dict[str, Any]) -> None:
+    """A client (or schemathesis) reads the media types of a 200 from the document."""
+    kinds = {
+        ("get", "/api/v1/licenses/{identifier}/pdf"): {"application/pdf"},
+        ("get", "/api/v1/cases/{number}/materials/{material_id}/file"): {"application/pdf", "image/jpeg", "image/png"},
+        ("get", "/api/v1/stats/evaluations"): {
+            "application/json",
+            "text/csv",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        },
+    }
+    for (method, path), expected in kinds.items():
+        assert set(doc["paths"][path][method]["responses"]["200"]["content"]) == expected, path
+
+
 def test_real_errors_match_the_documented_schema(
     client: TestClient, db: Session, login: Callable[[str], dict[str, str]]
 ) -> None:
@@ -129,3 +145,32 @@ def test_real_errors_match_the_documented_schema(
             _documented(doc, "GET", path, answer)
     finally:
         throttle.VERIFY.clear()
+
+
+def test_links_lead_from_an_answer_to_the_next_step(doc: dict[str, Any]) -> None:
+    """Every link names a real operation and fills exactly that operation's path parameters from a
+    field its source answer has (schemathesis' stateful phase follows them)."""
+    operations = {op["operationId"]: (path, op) for path, ops in doc["paths"].items() for op in ops.values()}
+    walked = 0
+    for (method, path, status), links in LINKS.items():
+        response = doc["paths"][path][method.lower()]["responses"][status]
+        schema = _resolved(doc, response["content"]["application/json"]["schema"])
+        assert set(response["links"]) == set(links)
+        for link in response["links"].values():
+            target_path, target = operations[link["operationId"]]
+            wanted = {p["name"] for p in target.get("parameters", []) if p["in"] == "path"}
+            assert set(link["parameters"]) == wanted, (path, target_path)
+            for source in link["parameters"].values():
+                if source.startswith("$response.body#/"):
+                    first = source.removeprefix("$response.body#/").split("/")[0]
+                    assert first in schema.get("properties", {}), (path, source)
+                else:
+                    assert source.removeprefix("$request.path.") in path, (path, source)
+                walked += 1
+    assert walked >= 20
+
+
+def _resolved(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema

@@ -225,7 +225,7 @@ def test_garbage_is_refused_before_anything_is_read(
 
 def test_a_body_that_is_not_json_is_422(client: TestClient) -> None:
     response = client.post("/api/v1/progress", content=b"number=1", headers={"Content-Type": "application/json"})
-    assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_request"
+    assert response.status_code == 422 and response.json()["error"]["code"] == "malformed_body"
 
 
 def test_a_guessing_client_is_stopped_without_slowing_anyone_else(

@@ -23,11 +23,12 @@ import faults
 import fuzz
 import history
 import load
-from harness import RESULTS, SECONDS, USERS, Cluster, check, machine, serving
+from harness import RESULTS, ROOT, SECONDS, USERS, Cluster, check, machine, serving
 from sqlalchemy import create_engine
 
 PARTS = os.environ.get("RELIABILITY_PARTS", "load,history,flood,faults,fuzz").split(",")
 HISTORY = int(os.environ.get("RELIABILITY_HISTORY", "1000000"))
+CHECK_SAMPLE = int(os.environ.get("RELIABILITY_CHECK_SAMPLE", "200000"))
 
 
 def ratios(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -46,16 +47,20 @@ def _load(cluster: Cluster, result: dict[str, Any]) -> None:
 
 
 def _history(cluster: Cluster, result: dict[str, Any]) -> None:
+    """Load the history first (the long, unmeasured part), then the mix without and with it back to
+    back, so the two runs that make the ratio share the machine's state."""
     db = cluster.copy("history")
     engine = create_engine(cluster.url(db))
     try:
         result["history_load"] = history.load(engine, HISTORY, seals_dir=cluster.work / "seals")
     finally:
         engine.dispose()
-    result["history_check"] = check(cluster, db)
+    _load(cluster, result)
     result["load_with_history"] = load.run_mix(cluster, db, tag="history")
-    if "load" in result:
-        result["history_ratio"] = ratios(result["load"], result["load_with_history"])
+    result["history_ratio"] = ratios(result["load"], result["load_with_history"])
+    # After the measured runs (their cases included). Every structural check on every row; the seals
+    # of a random CHECK_SAMPLE licenses (verifying millions one by one takes longer than loading them).
+    result["history_check"] = check(cluster, db, sample=CHECK_SAMPLE if HISTORY > CHECK_SAMPLE else None)
 
 
 def _flood(cluster: Cluster, result: dict[str, Any]) -> None:
@@ -92,8 +97,8 @@ def main() -> dict[str, Any]:
     try:
         cluster.demo_template()
         result["machine"] = machine(cluster.url("demo"))
-        for part in ("load", "history", "flood", "faults", "fuzz"):
-            if part in PARTS or (part == "load" and "history" in PARTS):
+        for part in ("history", "load", "flood", "faults", "fuzz"):
+            if part in PARTS and not (part == "load" and "history" in PARTS):  # history runs the load itself
                 try:
                     PART_RUNNERS[part](cluster, result)
                 except Exception as exc:  # one broken part must not hide the others' figures
@@ -101,11 +106,62 @@ def main() -> dict[str, Any]:
     finally:
         result["minutes"] = round((time.perf_counter() - started) / 60, 1)
         cluster.stop()
-        text = json.dumps(result, ensure_ascii=False, indent=2)
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "reliability.json").write_text(text + "\n", encoding="utf-8")
-        print(text)
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        _keep(result)
     return result
+
+
+def _keep(result: dict[str, Any]) -> None:
+    """bench/results/reliability.json keeps the latest figures of every part: a run of some parts
+    replaces those parts and leaves the others, each part stamped with the run it came from."""
+    path = RESULTS / "reliability.json"
+    kept: dict[str, Any] = {}
+    if path.exists():
+        try:
+            kept = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            kept = {}
+    runs = kept.get("runs", {})
+    if "settings" in kept and not runs:  # a file from before parts were kept separately
+        runs = {
+            part: {k: kept[k] for k in ("settings", "machine", "minutes") if k in kept}
+            for part in kept["settings"]["parts"]
+        }
+    stamp = {
+        "settings": result["settings"],
+        "machine": result.get("machine"),
+        "minutes": result.get("minutes"),
+        "commit": _commit(),
+        "at": time.strftime("%Y-%m-%d %H:%M %Z"),
+    }
+    for part in PARTS:
+        runs[part] = stamp
+    figures = {k: v for k, v in kept.items() if k not in ("benchmark", "runs", "settings", "machine", "minutes")}
+    for key in list(figures):
+        if _part_of(key) in PARTS:
+            del figures[key]
+    figures.update({k: v for k, v in result.items() if k not in ("benchmark", "settings", "machine", "minutes")})
+    RESULTS.mkdir(exist_ok=True)
+    out = {"benchmark": "reliability", "runs": runs, **figures}
+    path.write_text(json.dumps(out, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _part_of(key: str) -> str:
+    if key.startswith("history") or key == "load_with_history":
+        return "history"
+    if key == "errors":
+        return ""
+    return key
+
+
+def _commit() -> str | None:
+    import subprocess
+
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False)
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    return (out.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")) or None
 
 
 if __name__ == "__main__":

@@ -101,7 +101,7 @@ def upload_material(
     data = file.file.read(get_settings().upload_max_bytes + 1)  # enough to tell it is too large
     row = intake.add_material(session, principal, number, material, file.filename or "", data)
     session.flush()
-    return next(m for m in views.case_detail(session, principal, number).materials if m.id == row.id)
+    return views.materials_out(session, principal, number, [row])[0]
 
 
 @router.post("/cases/{number}/materials/batch", response_model=list[MaterialOut], status_code=201)
@@ -117,9 +117,9 @@ def upload_materials(
         raise ValidationFailed("材料编码与文件的数量不一致", field="material", code="mismatched_files")
     limit = get_settings().upload_max_bytes + 1  # enough to tell a file is too large
     uploads = [intake.Upload(m, f.filename or "", f.file.read(limit)) for m, f in zip(material, file, strict=True)]
-    ids = {row.id for row in intake.add_materials(session, principal, number, uploads)}
+    rows = intake.add_materials(session, principal, number, uploads)
     session.flush()
-    return [m for m in views.case_detail(session, principal, number).materials if m.id in ids]
+    return views.materials_out(session, principal, number, rows)
 
 
 @router.delete("/cases/{number}/materials/{material_id}", status_code=204)
@@ -128,7 +128,16 @@ def remove_material(number: str, material_id: Id, principal: PrincipalDep, sessi
     return Response(status_code=204)
 
 
-@router.get("/cases/{number}/materials/{material_id}/file")
+@router.get(
+    "/cases/{number}/materials/{material_id}/file",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "上传时的原文件（PDF、JPEG 或 PNG）",
+            "content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}},
+        }
+    },
+)
 def material_file(number: str, material_id: Id, principal: PrincipalDep, session: SessionDep) -> Response:
     row, data = intake.file_of(session, principal, number, material_id)
     return Response(data, media_type=row.content_type or "application/octet-stream", headers=FILE_HEADERS)

@@ -183,9 +183,7 @@ def licenses_of_others(session: Session, principal: Principal, materials: Sequen
         return frozenset()
     mine = {principal.id_number, *principal.enterprises}
     refs = {m.license_ref for m in materials if m.source == "license" and m.license_ref}
-    return frozenset(
-        ref for ref in refs if (row := licenses.by_identifier(session, ref)) is not None and row.holder_code not in mine
-    )
+    return frozenset(ref for ref, holder in licenses.holders_of(session, refs).items() if holder not in mine)
 
 
 def on_approved(session: Session, principal: Principal, catalog: Catalog, case: Case, task: Task) -> License | None:

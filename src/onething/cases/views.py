@@ -278,6 +278,17 @@ def case_detail(session: Session, principal: Principal, number: str) -> CaseDeta
     )
 
 
+def materials_out(
+    session: Session, principal: Principal, number: str, rows: Sequence[CaseMaterial]
+) -> list[MaterialOut]:
+    """Just-stored materials as the case page lists them, without building the page (an upload's answer)."""
+    case = find_case(session, principal, number)
+    _, guide = case_guide(session, case)
+    names = {m.code: m.name for m in guide.materials}
+    others = licensing.licenses_of_others(session, principal, rows)
+    return [_material_out(m, names, others) for m in rows]
+
+
 def _subject_of(catalog: Catalog, code: str) -> dict[str, str | None]:
     material = catalog.materials.get(code)
     subject = material.subject if material is not None else None
@@ -342,17 +353,18 @@ def task_detail(session: Session, principal: Principal, task_id: int) -> TaskDet
     case = repo.cases_by_id(session, {task.case_id})[task.case_id]
     _, guide = case_guide(session, case)
     cal, today = calendar(session), clock.today()
-    [row] = _tasks_out(session, [task], {case.id: case})
+    tasks = repo.tasks_of(session, case.id)
+    rows = _tasks_out(session, tasks, {case.id: case})  # the case's tasks, this one among them
+    [row] = [r for r in rows if r.id == task.id]
     record(session, principal, "task.read", "task", task.id, region_code=case.region_code, case_number=case.number)
     fields = [_field_out(f, case) for g in guide.form for f in g.fields if task.item_code in f.items]
     needed = {m.code: m.name for m in guide.materials if task.item_code in m.items}
     materials = [_material_out(m, needed) for m in repo.materials_of(session, case.id) if m.material_code in needed]
-    tasks = repo.tasks_of(session, case.id)
     return TaskDetail(
         **row.model_dump(),
         case=case_row(case, cal, today),
         fields=fields,
         materials=materials,
-        others=[t for t in _tasks_out(session, tasks, {case.id: case}) if t.id != task.id],
+        others=[r for r in rows if r.id != task.id],
         timeline=[e for e in timeline(session, case.id, tasks) if e.task in (None, task.item_name)],
     )

@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from onething.identity import repository as repo
@@ -87,35 +89,46 @@ def open_session_for(
 def resolve(
     session: Session, token: str, kind: str, ip: str | None, now: dt.datetime | None = None
 ) -> Principal | None:
-    """The principal behind a live token of ``kind``, or None (unknown, expired, idle, revoked)."""
+    """The principal behind a live token of ``kind``, or None (unknown, expired, idle, revoked).
+
+    Every request pays this, so it is two plain statements (the token with its user, then what the
+    user may act for) and a write only once a minute per session."""
     now = now or clock.now()
-    row = repo.auth_session(session, signing.sha256(token))
+    row = repo.live_token(session, signing.sha256(token))
     if row is None or row.kind != kind or row.revoked_at is not None or row.expires_at <= now:
         return None
     idle = dt.timedelta(minutes=get_settings().session_idle_minutes)
     if kind == WEB and now - row.last_seen_at > idle:
         return None
     if now - row.last_seen_at > _TOUCH_EVERY:
-        row.last_seen_at = now
-    return principal_for(session, row.user_id, ip, session_id=row.id, today=now.astimezone(clock.zone()).date())
+        repo.touch_token(session, row.id, now)
+    if not row.active:
+        return None
+    return _principal(session, row, ip, session_id=row.id, today=now.astimezone(clock.zone()).date())
 
 
 def principal_for(
     session: Session, user_id: int, ip: str | None, *, session_id: int | None = None, today: dt.date | None = None
 ) -> Principal | None:
-    user = repo.user(session, user_id)
+    user = repo.user_facts(session, user_id)
     if user is None or not user.active:
         return None
-    grants = tuple(Grant(r, o, c, lvl) for r, o, c, lvl in repo.grants_of(session, user_id))
-    enterprises = frozenset(repo.mandated_enterprises(session, user_id, today or clock.today()))
+    return _principal(session, user, ip, session_id=session_id, today=today)
+
+
+def _principal(
+    session: Session, user: Row[*tuple[Any, ...]], ip: str | None, *, session_id: int | None, today: dt.date | None
+) -> Principal:
+    """``user`` is a row of ``repo.live_token`` or ``repo.user_facts``."""
+    grants, enterprises = repo.acts_for(session, user.user_id, today or clock.today())
     return Principal(
-        user_id=user.id,
+        user_id=user.user_id,
         name=user.name,
-        kind=user.kind,
+        kind=user.user_kind,
         id_number=user.id_number,
         org_id=user.org_id,
-        grants=grants,
-        enterprises=enterprises,
+        grants=tuple(Grant(*g) for g in grants),
+        enterprises=frozenset(enterprises),
         ip=ip,
         session_id=session_id,
     )

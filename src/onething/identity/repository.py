@@ -6,7 +6,26 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, false, func, or_, select, text, true, update
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Date,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from onething.identity.principal import Principal
@@ -60,6 +79,90 @@ def user_by_login(session: Session, login: str) -> User | None:
     return session.scalar(select(User).where(column == login))
 
 
+# What a principal is made of, read on every request: plain rows on the connection (no ORM objects).
+_USER_FACTS = (
+    User.id.label("user_id"),
+    User.name,
+    User.kind.label("user_kind"),
+    User.id_number,
+    User.org_id,
+    User.active,
+)
+
+
+# Built once: these run on every request, and building a statement (and its cache key) costs more
+# than running it. Parameters: token_hash; user_id; user_id and today.
+_LIVE_TOKEN = (
+    select(
+        AuthSession.id,
+        AuthSession.kind,
+        AuthSession.revoked_at,
+        AuthSession.expires_at,
+        AuthSession.last_seen_at,
+        *_USER_FACTS,
+    )
+    .join(User, User.id == AuthSession.user_id)
+    .where(AuthSession.token_hash == bindparam("token_hash"))
+)
+_USER = select(*_USER_FACTS).where(User.id == bindparam("user_id"))
+
+
+def _live_mandates(user_id: Any, today: Any) -> Select[int]:
+    """Mandates granted by the enterprise's current legal representative while it exists."""
+    return (
+        select(EnterpriseMandate.id)
+        .join(Enterprise, Enterprise.credit_code == EnterpriseMandate.credit_code)
+        .where(
+            EnterpriseMandate.user_id == user_id,
+            EnterpriseMandate.granted_by_id_number == Enterprise.legal_rep_id_number,
+            Enterprise.status == "存续",
+            EnterpriseMandate.revoked_at.is_(None),
+            EnterpriseMandate.valid_from <= today,
+            or_(EnterpriseMandate.valid_until.is_(None), EnterpriseMandate.valid_until >= today),
+        )
+    )
+
+
+_ACTS_FOR: CompoundSelect[*tuple[Any, ...]] = union_all(
+    select(
+        literal("grant").label("what"),
+        RoleGrant.id.label("seq"),
+        RoleGrant.role.label("code"),
+        Org.id.label("org_id"),
+        Org.region_code,
+        Org.level,
+    )
+    .join(Org, RoleGrant.org_id == Org.id)
+    .where(RoleGrant.user_id == bindparam("user_id"), Org.active),
+    select(literal("mandate"), literal(0), EnterpriseMandate.credit_code, null(), null(), null()).where(
+        EnterpriseMandate.id.in_(_live_mandates(bindparam("user_id"), bindparam("today", type_=Date)))
+    ),
+).order_by("what", "seq")
+
+
+def live_token(session: Session, token_hash: str) -> Row[*tuple[Any, ...]] | None:
+    """The token (id, kind, revoked_at, expires_at, last_seen_at) with its user's facts."""
+    return session.connection().execute(_LIVE_TOKEN, {"token_hash": token_hash}).first()
+
+
+def user_facts(session: Session, user_id: int) -> Row[*tuple[Any, ...]] | None:
+    return session.connection().execute(_USER, {"user_id": user_id}).first()
+
+
+def touch_token(session: Session, session_id: int, now: dt.datetime) -> None:
+    session.connection().execute(update(AuthSession).where(AuthSession.id == session_id).values(last_seen_at=now))
+
+
+def acts_for(session: Session, user_id: int, today: dt.date) -> tuple[list[tuple[str, int, str, str]], list[str]]:
+    """(role grants as (role, org id, region code, org level), live mandates' credit codes) in one
+    round trip: ``grants_of`` and ``mandated_enterprises`` together."""
+    rows: Sequence[Any] = session.connection().execute(_ACTS_FOR, {"user_id": user_id, "today": today}).all()
+    return (
+        [(r.code, r.org_id, r.region_code, r.level) for r in rows if r.what == "grant"],
+        [r.code for r in rows if r.what == "mandate"],
+    )
+
+
 def grants_of(session: Session, user_id: int) -> Sequence[tuple[str, int, str, str]]:
     stmt = (
         select(RoleGrant.role, Org.id, Org.region_code, Org.level)
@@ -72,18 +175,7 @@ def grants_of(session: Session, user_id: int) -> Sequence[tuple[str, int, str, s
 
 def mandated_enterprises(session: Session, user_id: int, today: dt.date) -> Sequence[str]:
     """Live mandates, granted by the enterprise's current legal representative while it exists."""
-    stmt = (
-        select(EnterpriseMandate.credit_code)
-        .join(Enterprise, Enterprise.credit_code == EnterpriseMandate.credit_code)
-        .where(
-            EnterpriseMandate.user_id == user_id,
-            EnterpriseMandate.granted_by_id_number == Enterprise.legal_rep_id_number,
-            Enterprise.status == "存续",
-            EnterpriseMandate.revoked_at.is_(None),
-            EnterpriseMandate.valid_from <= today,
-            or_(EnterpriseMandate.valid_until.is_(None), EnterpriseMandate.valid_until >= today),
-        )
-    )
+    stmt = select(EnterpriseMandate.credit_code).where(EnterpriseMandate.id.in_(_live_mandates(user_id, today)))
     return session.scalars(stmt).all()
 
 

@@ -40,11 +40,20 @@ class WorkCalendar:
     complete_years: frozenset[int] = frozenset()
     fallback: Fallback = "weekends"
     estimated_years: set[int] = field(default_factory=set)  # years answered by the fallback
+    # Answers already worked out: every deadline on every page counts days one by one. A calendar
+    # lives as long as the holiday table it was built from (catalog.holidays), so this never goes stale.
+    _known: dict[dt.date, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def covers(self, year: int) -> bool:
         return year in _BUNDLED or year in self.complete_years
 
     def is_workday(self, day: dt.date) -> bool:
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._is_workday(day)
+        return known
+
+    def _is_workday(self, day: dt.date) -> bool:
         known = self.overrides.get(day)
         if known is not None:
             return known

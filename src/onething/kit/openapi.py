@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
+from onething.kit.openapi_links import add_links
 from onething.kit.web import get_session
 
 ERROR_SCHEMA: dict[str, Any] = {
@@ -52,7 +53,7 @@ DESCRIPTIONS = {
     422: "请求参数不合法（field 指出出错的字段）",
     429: "请求过于频繁，请稍后再试",
     500: "服务器内部错误（internal_error）",
-    503: "数据库暂时不可用，请稍后重试",
+    503: "数据库暂时不可用，或服务繁忙（busy，排队超时），请稍后重试；可能带 Retry-After",
 }
 
 # Statuses a route can return but does not (yet) declare in its own ``responses=``: rate limits kept
@@ -81,6 +82,7 @@ def document_errors(app: FastAPI, *, login: Callable[..., Any]) -> None:
         doc = generate()  # FastAPI caches it, and builds a new one when routes are added
         if not done or done[0] is not doc:
             add_errors(doc, app, login)
+            add_links(doc)
             done[:] = [doc]
         return doc
 

@@ -27,7 +27,12 @@ class Settings(BaseSettings):
     # Strict-Transport-Security max-age, sent only when the site is served over HTTPS; 0: no header.
     hsts_seconds: int = 0
     timezone: str = "Asia/Shanghai"  # what "today" and a day's boundaries mean to people
+    # Connections per process; as many again may open for logins and background jobs. At most
+    # db_request_slots requests (0: db_pool_size) of a process use the database at once; the others
+    # queue for up to db_queue_seconds, then get 503 busy (kit.web.RequestSlots).
     db_pool_size: int = 10
+    db_request_slots: int = 0
+    db_queue_seconds: float = 10.0
     # How long a process trusts its idea of the active catalog version before asking the database
     # again. A newly loaded catalog reaches every process within this many seconds; 0 asks every time.
     catalog_check_seconds: float = 2.0

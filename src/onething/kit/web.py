@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import weakref
 from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -18,28 +22,73 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from onething.kit.errors import AppError
+from onething.kit.errors import AppError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
+
+
+class RequestSlots:
+    """At most ``size`` requests of a process hold a database session at once; the others wait here,
+    on the event loop, in arrival order, holding nothing.
+
+    Why: a request checks out its connection in one thread-pool call (who is asking) and goes on
+    using it in the next (the route). Without a bound, a burst fills every pool thread with requests
+    waiting for a connection while the requests that hold the connections wait for a thread — a
+    stall that ends only at the pool's timeout. With ``size`` no larger than the connection pool,
+    a request that gets a slot always gets a connection, and the thread pool (40) is never full of
+    waiters. Past ``wait_seconds`` the request is refused with 503 ``busy`` and a Retry-After.
+    """
+
+    def __init__(self, size: int, wait_seconds: float) -> None:
+        self.size, self.wait_seconds = size, wait_seconds
+        # One semaphore per event loop: a test client runs each of its clients on a loop of its own.
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    @asynccontextmanager
+    async def hold(self) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        slots = self._by_loop.get(loop)
+        if slots is None:
+            slots = self._by_loop.setdefault(loop, asyncio.Semaphore(self.size))
+        try:
+            await asyncio.wait_for(slots.acquire(), self.wait_seconds)
+        except TimeoutError:
+            raise ServiceUnavailable(
+                "服务繁忙，请稍后重试", code="busy", retry_after=max(1, round(self.wait_seconds))
+            ) from None
+        try:
+            yield
+        finally:
+            slots.release()
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One transaction per request: committed when the route returns, rolled back if it raises.
 
-    A Session connects lazily, so a route that never touches the database costs nothing here;
-    finishing a transaction is blocking I/O and goes to the thread pool only when there is one.
+    A Session connects lazily, so a route that never touches the database costs nothing but its
+    slot (``RequestSlots``); finishing a transaction is blocking I/O and goes to the thread pool
+    only when there is one.
     """
-    session: Session = request.app.state.sessions()
-    try:
-        yield session
-        if session.in_transaction():
-            await run_in_threadpool(session.commit)
-    except BaseException:
-        if session.in_transaction():
-            await run_in_threadpool(session.rollback)
-        raise
-    finally:
-        session.close()
+    slots: RequestSlots | None = getattr(request.app.state, "request_slots", None)
+    async with slots.hold() if slots is not None else _no_slot():
+        session: Session = request.app.state.sessions()
+        try:
+            yield session
+            if session.in_transaction():
+                await run_in_threadpool(session.commit)
+        except BaseException:
+            if session.in_transaction():
+                await run_in_threadpool(session.rollback)
+            raise
+        finally:
+            session.close()
+
+
+@asynccontextmanager
+async def _no_slot() -> AsyncIterator[None]:
+    yield
 
 
 # Every route takes its session through this alias. scope="function" closes the transaction before
@@ -92,6 +141,7 @@ _HTTP_CODES = {404: ("not_found", "找不到该地址"), 405: ("method_not_allow
 
 HtmlErrors = Callable[[Request, int, str], Response | None]
 INTERNAL_MESSAGE = "服务器内部错误，请稍后重试"
+MALFORMED_BODY = "请求体格式不正确，无法解析"
 
 
 async def error_response(
@@ -120,6 +170,17 @@ async def error_response(
     return response
 
 
+def _methods_at(request: Request) -> list[str]:
+    path = request.url.path
+    methods: set[str] = set()
+    for context in iter_route_contexts(request.app.routes):
+        regex = getattr(context.route, "path_regex", None)
+        if regex is not None and context.methods and regex.match(path):
+            methods |= set(context.methods)
+    methods.discard("HEAD")  # implied by GET, and not an operation of its own in OpenAPI
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI, html: HtmlErrors | None = None) -> None:
     """JSON errors everywhere; ``html`` may render a page instead for browsers on page routes
     (see ``error_response``). Whatever escapes every other handler is a 500 in the same shape, logged
@@ -142,6 +203,8 @@ def install_error_handlers(app: FastAPI, html: HtmlErrors | None = None) -> None
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "type": ""}
+        if first.get("type") == "json_invalid":  # its loc is a byte offset, not a field
+            return _error(422, "malformed_body", MALFORMED_BODY, None)
         field = _field_of(first.get("loc", ()))
         what = _VALIDATION_MESSAGES.get(str(first.get("type", "")), "格式不正确")
         return _error(422, "invalid_request", f"请求参数 {field or '请求体'} {what}", field)
@@ -163,9 +226,17 @@ def install_error_handlers(app: FastAPI, html: HtmlErrors | None = None) -> None
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400:
+            # The framework could not parse the body (broken JSON, multipart without a boundary):
+            # bad input like any other, so the documented 422 in our words, not its English 400.
+            return await respond(request, 422, "malformed_body", MALFORMED_BODY, None)
         code, message = _HTTP_CODES.get(exc.status_code, ("http_error", str(exc.detail)))
-        # A 405 carries Allow (RFC 9110); keep whatever headers the exception brought.
-        return await respond(request, exc.status_code, code, message, None, exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:
+            # RFC 9110: Allow lists every method the resource supports. The router names only the
+            # first route whose path matched; the resource is every route on that path.
+            headers = {**(headers or {}), "Allow": ", ".join(_methods_at(request))}
+        return await respond(request, exc.status_code, code, message, None, headers)
 
     @app.exception_handler(ClientDisconnect)
     async def _gone(_request: Request, _exc: ClientDisconnect) -> Response:

@@ -55,7 +55,11 @@ def license_document(identifier: str, principal: PrincipalDep, session: SessionD
     return download(licenses.get(session, principal, identifier), "json")
 
 
-@router.get("/licenses/{identifier}/pdf")
+@router.get(
+    "/licenses/{identifier}/pdf",
+    response_class=Response,
+    responses={200: {"description": "证照的 PDF 版式文件", "content": {"application/pdf": {}}}},
+)
 def license_pdf(identifier: str, principal: PrincipalDep, session: SessionDep) -> Response:
     return download(licenses.get(session, principal, identifier), "pdf")
 

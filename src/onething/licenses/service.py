@@ -386,6 +386,10 @@ def by_identifier(session: Session, ident: str) -> License | None:
     return repo.by_identifier(session, ident)
 
 
+def holders_of(session: Session, identifiers: Iterable[str]) -> dict[str, str]:
+    return repo.holders_of(session, identifiers)
+
+
 def by_token(session: Session, token: str) -> License | None:
     return repo.by_token(session, token) if tokens.well_formed(token) else None
 

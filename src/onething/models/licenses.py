@@ -45,7 +45,7 @@ class SealKey(Base):
 class License(Base):
     __tablename__ = "licenses"
     __table_args__ = (
-        Index("ix_licenses_holder", "holder_code", "license_type", "status"),
+        Index("ix_licenses_holder", "holder_code", "license_type", "status", "issued_on", "id"),
         Index("ix_licenses_issuer_status", "issuer_org_id", "status"),
     )
 

@@ -37,7 +37,16 @@ def warnings(
     return PageOut.of(page)
 
 
-@router.get("/stats/evaluations")
+# What the export formats answer, for OpenAPI (json is the default body).
+EXPORTS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "统计表：默认 JSON；format=csv 或 xlsx 时为下载文件",
+        "content": {"application/json": {}, "text/csv": {}, XLSX: {}},
+    }
+}
+
+
+@router.get("/stats/evaluations", responses=EXPORTS)
 def evaluation_stats(
     principal: PrincipalDep,
     session: SessionDep,

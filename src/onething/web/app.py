@@ -34,7 +34,7 @@ from onething.kit.openapi import document_errors
 from onething.kit.security import SecurityHeaders
 from onething.kit.settings import Settings, get_settings
 from onething.kit.textguard import TextGuard
-from onething.kit.web import install_error_handlers
+from onething.kit.web import RequestSlots, install_error_handlers
 from onething.licenses import api as licenses_api
 from onething.policies import api as policies_api
 from onething.sharing import api as sharing_api
@@ -93,6 +93,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.hsts_seconds = settings.hsts_seconds
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    app.state.request_slots = RequestSlots(
+        settings.db_request_slots or settings.db_pool_size, settings.db_queue_seconds
+    )
     app.state.oidc = configured_oidc(settings)
     install_error_handlers(app, pages.error_page)
     app.mount(docs.SWAGGER_PREFIX, docs.SwaggerFiles(), name="swagger-ui")  # before /static, which would take it
