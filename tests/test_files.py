@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -15,7 +17,6 @@ from typing import Any
 
 import boto3  # type: ignore[import-untyped]
 import pytest
-from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 from fastapi.testclient import TestClient
 from moto.server import ThreadedMotoServer
 from sqlalchemy.orm import Session
@@ -315,11 +316,27 @@ def test_s3_unknown_digest(s3_store: S3FileStore) -> None:
     assert err.value.code == "file_not_found"
 
 
-def test_s3_missing_bucket_is_not_a_missing_file(s3_endpoint: str) -> None:
+def test_s3_missing_bucket_is_not_a_missing_file(s3_endpoint: str, caplog: pytest.LogCaptureFixture) -> None:
+    # A misconfiguration is the platform's trouble: a 503, logged with S3's own code, never a 404.
+    # (A HEAD answers a bare 404 either way, so exists() can only say no; get and put say why.)
     store = S3FileStore("no-such-bucket-here", s3_endpoint, KEY_ID, SECRET)
-    with pytest.raises(ClientError) as err:
+    with caplog.at_level(logging.ERROR), pytest.raises(ServiceUnavailable) as err:
         store.get(hashlib.sha256(PDF).hexdigest())
-    assert err.value.response["Error"]["Code"] == "NoSuchBucket"
+    assert err.value.code == "store_unavailable"
+    assert "NoSuchBucket" in caplog.text
+    with pytest.raises(ServiceUnavailable):
+        store.put(PDF)
+
+
+def test_an_unreachable_s3_store_is_a_503(caplog: pytest.LogCaptureFixture) -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        endpoint = f"http://127.0.0.1:{s.getsockname()[1]}"
+    store = S3FileStore("materials", endpoint, KEY_ID, SECRET)
+    with caplog.at_level(logging.ERROR), pytest.raises(ServiceUnavailable) as err:
+        store.put(PDF)
+    assert err.value.code == "store_unavailable" and err.value.status == 503
+    assert "EndpointConnectionError" in caplog.text
 
 
 @pytest.mark.parametrize("digest", ["../../etc/passwd", "A" * 64, "a" * 63])

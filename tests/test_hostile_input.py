@@ -284,6 +284,24 @@ def test_405_lists_every_method_of_the_resource(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("GET", "/api/v1/people/lookup", "POST"),  # not the person whose id is "lookup"
+        ("GET", "/api/v1/licenses/verify", "POST"),  # not the license whose identifier is "verify"
+        ("DELETE", "/api/v1/cases", "GET, POST"),
+    ],
+)
+def test_an_exact_address_answers_only_its_own_methods(
+    client: TestClient, db: Session, method: str, path: str, allow: str
+) -> None:
+    before = counts(db)
+    response = client.request(method, path)
+    refused(response, 405, "method_not_allowed", None)
+    assert response.headers["allow"] == allow
+    assert counts(db) == before
+
+
+@pytest.mark.parametrize(
     ("content_type", "body"),
     [
         ("application/json", b"\xff\xfe{not json"),

@@ -15,6 +15,8 @@ import logging
 import os
 import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -195,7 +197,7 @@ class S3FileStore:
     ) -> None:
         import boto3  # type: ignore[import-untyped]
         from botocore.config import Config  # type: ignore[import-untyped]
-        from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+        from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
         options: dict[str, Any] = {}
         if endpoint_url:
@@ -208,6 +210,7 @@ class S3FileStore:
             }
         self.bucket = bucket
         self._client_error: type[Exception] = ClientError
+        self._transport_error: type[Exception] = BotoCoreError
         self._client: Any = boto3.client(
             "s3",
             endpoint_url=endpoint_url,
@@ -220,32 +223,55 @@ class S3FileStore:
     def put(self, data: bytes) -> str:
         digest = digest_of(data)
         if not self.exists(digest):
-            self._client.put_object(
-                Bucket=self.bucket, Key=_key(digest), Body=data, ContentType=sniff(data) or "application/octet-stream"
-            )
+            with self._answering("put"):
+                self._client.put_object(
+                    Bucket=self.bucket,
+                    Key=_key(digest),
+                    Body=data,
+                    ContentType=sniff(data) or "application/octet-stream",
+                )
         return digest
 
     def get(self, digest: str) -> bytes:
-        try:
-            response = self._client.get_object(Bucket=self.bucket, Key=_key(_checked(digest)))
-        except self._client_error as exc:
-            if _is_missing(exc):
-                raise _not_found() from None
-            raise
-        body = response["Body"]
-        try:
-            return bytes(body.read())
-        finally:
-            body.close()
+        key = _key(_checked(digest))
+        with self._answering("get"):
+            try:
+                response = self._client.get_object(Bucket=self.bucket, Key=key)
+            except self._client_error as exc:
+                if _is_missing(exc):
+                    raise _not_found() from None
+                raise
+            body = response["Body"]
+            try:
+                return bytes(body.read())
+            finally:
+                body.close()
 
     def exists(self, digest: str) -> bool:
-        try:
-            self._client.head_object(Bucket=self.bucket, Key=_key(_checked(digest)))
-        except self._client_error as exc:
-            if _is_missing(exc):
-                return False
-            raise
+        key = _key(_checked(digest))
+        with self._answering("head"):
+            try:
+                self._client.head_object(Bucket=self.bucket, Key=key)
+            except self._client_error as exc:
+                if _is_missing(exc):
+                    return False
+                raise
         return True
+
+    @contextmanager
+    def _answering(self, operation: str) -> Iterator[None]:
+        """The store's own trouble (unreachable, refused, no such bucket) is the platform's, not the
+        applicant's: logged with its S3 error code, answered 503 ``store_unavailable``; the request's
+        transaction rolls back."""
+        try:
+            yield
+        except (self._client_error, self._transport_error) as exc:
+            response = getattr(exc, "response", None)
+            code = response.get("Error", {}).get("Code") if isinstance(response, dict) else type(exc).__name__
+            log.error("S3 store %s failed: %s", operation, code)
+            raise ServiceUnavailable(
+                "材料存储暂时不可用，本次操作未生效，请稍后重试", field="file", code="store_unavailable"
+            ) from None
 
 
 def _is_missing(exc: Exception) -> bool:

@@ -170,6 +170,12 @@ async def error_response(
     return response
 
 
+def method_not_allowed(allowed: list[str]) -> Response:
+    response = _error(405, *_HTTP_CODES[405], None)
+    response.headers["Allow"] = ", ".join(allowed)
+    return response
+
+
 def _methods_at(request: Request) -> list[str]:
     path = request.url.path
     methods: set[str] = set()

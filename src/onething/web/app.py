@@ -30,11 +30,12 @@ from onething.kit.bodylimit import BodyLimit
 from onething.kit.db import engine_for, session_factory
 from onething.kit.errors import AppError
 from onething.kit.logs import RequestId, configure_logging
+from onething.kit.methods import LiteralPaths, literal_methods
 from onething.kit.openapi import document_errors
 from onething.kit.security import SecurityHeaders
 from onething.kit.settings import Settings, get_settings
 from onething.kit.textguard import TextGuard
-from onething.kit.web import RequestSlots, install_error_handlers
+from onething.kit.web import RequestSlots, install_error_handlers, method_not_allowed
 from onething.licenses import api as licenses_api
 from onething.policies import api as policies_api
 from onething.sharing import api as sharing_api
@@ -128,6 +129,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.add_middleware(TextGuard, html=pages.error_page)  # before BodyLimit, so inside it: bodies arrive bounded
     app.add_middleware(BodyLimit, limit_for=body_limits(settings))
+    app.add_middleware(LiteralPaths, methods=lambda: literal_methods(app), refuse=method_not_allowed)
     document_errors(app, login=current_principal)
     return app
 
