@@ -33,6 +33,7 @@ from onething.web.app import create_app
 PG_PORT = os.environ.get("ONETHING_TEST_PG_PORT")
 # Tests load catalogs and read them back at once: no caching of the active version.
 os.environ["ONETHING_CATALOG_CHECK_SECONDS"] = "0"
+os.environ["ONETHING_STATS_CACHE_SECONDS"] = "0"  # tests see every change at once; tests/test_memo.py covers the cache
 # Cheap argon2 and a fixed signing key: tests log in hundreds of times.
 os.environ["ONETHING_PASSWORD_TIME_COST"] = "1"
 os.environ["ONETHING_PASSWORD_MEMORY_KIB"] = "8192"

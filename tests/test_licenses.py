@@ -227,3 +227,27 @@ def test_reviewer_reads_a_stand_in_licence_on_the_record(client: TestClient, log
     assert page.status_code == 200 and "营业执照" in page.text
     rows = db.scalars(select(AuditEntry).where(AuditEntry.action == "license.read")).all()
     assert [(r.case_number, r.reason) for r in rows] == [(later["number"], "免提交材料核验")]
+
+
+def test_the_wallet_shows_each_holders_newest_card_of_each_type(client: TestClient, login: Any, db: Session) -> None:
+    """A renewed license replaces its card, however many came before (a busy enterprise gets one per
+    case; loading them all once exhausted the machine's memory)."""
+    _store_case(client, login)
+    agent = login(AGENT)
+    cards = got(client.get("/api/v1/me/licenses", headers=agent))
+    licence = next(c for c in cards if c["license_type"] == "business_license" and c["holder_kind"] == "enterprise")
+    old = db.scalar(select(License).where(License.identifier == licence["identifier"]))
+    assert old is not None
+    columns = {c.key: getattr(old, c.key) for c in License.__table__.columns if c.key != "id"}
+    for n in range(3):  # three renewals, each issued a day later
+        renewal = License(**columns)
+        renewal.identifier = f"{old.identifier[:-4]}R{n:03d}"
+        renewal.verify_token = f"{old.verify_token[:-4]}R{n:03d}"
+        renewal.issued_on = old.issued_on.replace(year=old.issued_on.year + 1 + n)
+        db.add(renewal)
+    db.flush()
+    after = got(client.get("/api/v1/me/licenses", headers=agent))
+    kinds = [(c["holder_code"], c["license_type"]) for c in after]
+    assert len(kinds) == len(set(kinds)) == len(cards)
+    newest = next(c for c in after if c["license_type"] == "business_license" and c["holder_kind"] == "enterprise")
+    assert newest["identifier"] == f"{old.identifier[:-4]}R002"

@@ -22,9 +22,10 @@ from onething.catalog.holidays import calendar
 from onething.demo.cases import cast
 from onething.kit import clock
 from onething.kit.db import session_factory, session_scope
+from onething.kit.settings import get_settings
 from onething.models import Case, DeadlineWarning, OutboxMessage, Task
 from onething.outbox.senders import Message
-from onething.supervision import jobs
+from onething.supervision import jobs, views
 
 
 class Collect:
@@ -252,6 +253,29 @@ def test_statistics_and_exports(
     assert cases["concluded"] >= 2 and cases["on_time_rate"] is not None
     assert any(t["name"] == "开办餐饮店" for t in cases["things"])
     assert cases["backlog"].get("待回访核实", 0) >= 1
+    assert cases["as_of"]
+
+    # A province's figures are computed at most once a minute per scope (stats_cache_seconds): asked
+    # again, the same figures, computed once; with the setting at 0, every time.
+    computed: list[str] = []
+    real = views.case_stats
+
+    def counted(*args: Any) -> Any:
+        computed.append("once")
+        return real(*args)
+
+    monkeypatch.setattr(views, "case_stats", counted)
+    stats_url = "/api/v1/stats/cases?region=430202&from=2026-11-02&to=2026-11-30"
+    try:
+        monkeypatch.setattr(get_settings(), "stats_cache_seconds", 60.0)
+        first, second = (ok(client.get(stats_url, headers=sup)) for _ in range(2))
+        assert first == second and len(computed) == 1
+        monkeypatch.setattr(get_settings(), "stats_cache_seconds", 0.0)
+        ok(client.get(stats_url, headers=sup))
+        ok(client.get(stats_url, headers=sup))
+        assert len(computed) == 3
+    finally:
+        views._case_stats.clear()
 
 
 def test_occasions_follow_the_channel() -> None:

@@ -6,13 +6,15 @@ Services receive a ``Session`` and never commit; ``session_scope`` (CLI) and the
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Date, Engine, cast, create_engine, event, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +26,16 @@ def insert_ignoring(session: Session, entity: Any) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return pg_insert(entity).on_conflict_do_nothing()
     return sqlite_insert(entity).on_conflict_do_nothing()
+
+
+def local_day(session: Session, column: Any, zone: ZoneInfo, at: dt.datetime) -> Any:
+    """SQL for the local calendar day of a UTC timestamp column, so statistics can group by day in the
+    database instead of loading every row. PostgreSQL converts with the zone itself; SQLite shifts by the
+    zone's offset at ``at`` (exact for zones without daylight saving, such as China's)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.timezone(zone.key, column), Date)
+    offset = zone.utcoffset(at.replace(tzinfo=None)) or dt.timedelta(0)
+    return func.date(column, f"{int(offset.total_seconds()):+d} seconds")
 
 
 def is_sqlite(url: str) -> bool:

@@ -64,3 +64,50 @@ class Fresh(Generic[K, V]):
 
     def clear(self) -> None:
         self._values.clear()
+
+
+class Snapshots(Generic[K, V]):
+    """Values dear to compute that may be up to ``seconds()`` old (a supervisor's statistics over a
+    province's quarter). The first caller of a key computes it while others wait; once it is older than
+    that, one caller recomputes while the others get the previous value at once, so a refresh never
+    queues a crowd. ``seconds() <= 0`` computes every time. At most ``limit`` keys are kept."""
+
+    def __init__(self, seconds: Callable[[], float], limit: int = 256) -> None:
+        self._seconds, self._limit = seconds, limit
+        self._values: dict[K, tuple[float, V]] = {}
+        self._refreshing: dict[K, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: K, build: Callable[[], V]) -> V:
+        seconds = self._seconds()
+        if seconds <= 0:
+            return build()
+        with self._lock:
+            known = self._values.get(key)
+            refreshing = self._refreshing.setdefault(key, threading.Lock())
+        if known is not None and time.monotonic() - known[0] < seconds:
+            return known[1]
+        if known is not None and not refreshing.acquire(blocking=False):
+            return known[1]  # another caller is refreshing it
+        if known is None:
+            refreshing.acquire()  # nothing to give yet: wait for whoever computes it first
+            with self._lock:
+                known = self._values.get(key)
+            if known is not None and time.monotonic() - known[0] < seconds:
+                refreshing.release()
+                return known[1]
+        try:
+            value = build()
+            with self._lock:
+                if key not in self._values and len(self._values) >= self._limit:
+                    oldest = min(self._values, key=lambda k: self._values[k][0])
+                    del self._values[oldest]
+                    self._refreshing.pop(oldest, None)
+                self._values[key] = (time.monotonic(), value)
+            return value
+        finally:
+            refreshing.release()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # How long a process trusts its idea of the active catalog version before asking the database
     # again. A newly loaded catalog reaches every process within this many seconds; 0 asks every time.
     catalog_check_seconds: float = 2.0
+    # A supervisor's case statistics (办件监察) are computed at most this often per scope and process;
+    # each answer says when it was computed (as_of). 0: every request.
+    stats_cache_seconds: float = 60.0
 
     # Signing key for cookies and CSRF tokens. Unset: generated once into var/secret.key, which every
     # process on the machine shares; several machines must be given the same value.

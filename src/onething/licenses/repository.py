@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Date, Select, bindparam, false, insert, or_, select, update
+from sqlalchemy import Date, Select, bindparam, false, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from onething.identity.principal import Principal
@@ -48,10 +48,25 @@ def readable_licenses(principal: Principal) -> Select[License]:
     return select(License).where(or_(*conditions) if conditions else false())
 
 
-def held(principal: Principal) -> Select[License]:
-    """Only the principal's own licenses (the wallet)."""
+def wallet(principal: Principal) -> Select[License]:
+    """The wallet's cards: of each license type each holder (the person, their enterprises) has held,
+    the newest. A card replaces the one it renews; and an enterprise that gets a license with every
+    case must not load years of them (a million-case history once took 24 GB here)."""
     codes = [c for c in (principal.id_number, *sorted(principal.enterprises)) if c]
-    return select(License).where(License.holder_code.in_(codes) if codes else false())
+    ranked = (
+        select(
+            License.id,
+            func.row_number()
+            .over(
+                partition_by=(License.holder_code, License.license_type),
+                order_by=(License.issued_on.desc(), License.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(License.holder_code.in_(codes) if codes else false())
+        .subquery()
+    )
+    return select(License).where(License.id.in_(select(ranked.c.id).where(ranked.c.rank == 1)))
 
 
 def by_identifier(session: Session, identifier: str, *, lock: bool = False) -> License | None:

@@ -369,7 +369,7 @@ def _verdict(
 
 def wallet(session: Session, principal: Principal) -> Sequence[License]:
     principal.require_login()
-    return session.scalars(repo.held(principal).order_by(License.issued_on.desc(), License.id.desc())).all()
+    return session.scalars(repo.wallet(principal).order_by(License.issued_on.desc(), License.id.desc())).all()
 
 
 def get(session: Session, principal: Principal, ident: str) -> License:

@@ -32,6 +32,8 @@ class Case(Base):
         Index("ix_cases_status_deadline", "status", "deadline"),
         Index("ix_cases_org_status", "receiving_org_id", "status"),
         Index("ix_cases_region_status", "region_code", "status"),
+        # Supervision reads the cases concluded in a period (its statistics), not the province's history.
+        Index("ix_cases_concluded_at", "concluded_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -91,6 +93,7 @@ class Task(Base):
         UniqueConstraint("case_id", "item_code", "kind"),
         Index("ix_tasks_org_status", "org_id", "status"),
         Index("ix_tasks_status_deadline", "status", "deadline"),
+        Index("ix_tasks_decided_at", "decided_at"),  # decisions in a period (supervision)
         # The deadline scan reads only running tasks, and only their id and deadline (electronic supervision).
         Index(
             "ix_tasks_running_deadline",

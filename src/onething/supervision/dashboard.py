@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from onething.cases.workflow import CASE_STATUS_NAMES, TASK_STATUS_NAMES
 from onething.evaluations.rules import STEP_NAMES as RECT_STEP_NAMES
 from onething.evaluations.rules import current_due
+from onething.kit import clock
 from onething.kit.calendar import WorkCalendar
-from onething.kit.clock import day_start, local
+from onething.kit.clock import day_start
 from onething.supervision import repository as repo
 from onething.supervision.stats import Scope
 
@@ -43,6 +44,7 @@ class CaseStats:
     weeks: list[dict[str, Any]] = field(default_factory=list)
     backlog: dict[str, int] = field(default_factory=dict)
     backlog_overdue: int = 0
+    as_of: dt.datetime | None = None  # when these figures were computed (they are kept a minute)
 
 
 def _named(counts: dict[str, int], names: dict[str, str]) -> dict[str, int]:
@@ -50,7 +52,7 @@ def _named(counts: dict[str, int], names: dict[str, str]) -> dict[str, int]:
 
 
 def case_stats(session: Session, scope: Scope, cal: WorkCalendar, today: dt.date) -> CaseStats:
-    out = CaseStats(scope.region.code, scope.region.name, scope.start, scope.end)
+    out = CaseStats(scope.region.code, scope.region.name, scope.start, scope.end, as_of=clock.now())
     out.open_cases = _named(repo.open_case_counts(session, scope.prefix), CASE_STATUS_NAMES)
     out.open_tasks = _named(repo.open_task_counts(session, scope.prefix), TASK_STATUS_NAMES)
     out.warnings = repo.open_card_counts(session, scope.prefix)
@@ -66,62 +68,65 @@ def _period_bounds(scope: Scope) -> tuple[dt.datetime, dt.datetime]:
 
 def _conclusions(session: Session, scope: Scope, cal: WorkCalendar, out: CaseStats) -> None:
     begin, end = _period_bounds(scope)
-    rows = repo.concluded_cases(session, scope.prefix, begin, end, MAX_ROWS)
-    out.capped = len(rows) >= MAX_ROWS
-    per_thing: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    groups = repo.concluded_cases(session, scope.prefix, begin, end, MAX_ROWS)
+    out.capped = len(groups) >= MAX_ROWS
+    per_thing: dict[str, list[tuple[int, int, int]]] = defaultdict(list)  # (days used, promised, cases)
     names: dict[str, str] = {}
-    weeks: dict[dt.date, list[bool]] = defaultdict(list)
-    for code, name, accepted_at, concluded_at, deadline, promised in rows:
-        if accepted_at is None or concluded_at is None:
-            continue
-        done = local(concluded_at).date()
-        used = max(0, cal.working_days_between(local(accepted_at).date(), done))
-        on_time = deadline is None or done <= deadline
-        out.concluded += 1
+    weeks: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0])  # [concluded, on time]
+    for code, name, accepted, done, deadline, promised, n in groups:
+        accepted, done = _day(accepted), _day(done)
+        used = max(0, cal.working_days_between(accepted, done))
+        on_time = n if deadline is None or done <= deadline else 0
+        out.concluded += n
         out.on_time += on_time
-        per_thing[code].append((used, promised))
+        per_thing[code].append((used, promised, n))
         names[code] = name
-        weeks[done - dt.timedelta(days=done.weekday())].append(on_time)
+        week = weeks[done - dt.timedelta(days=done.weekday())]
+        week[0] += n
+        week[1] += on_time
     out.on_time_rate = round(100.0 * out.on_time / out.concluded, 2) if out.concluded else None
-    for code, pairs in sorted(per_thing.items(), key=lambda kv: -len(kv[1])):
-        out.things.append(
-            {
-                "thing": code,
-                "name": names[code],
-                "concluded": len(pairs),
-                "average_days": round(sum(u for u, _ in pairs) / len(pairs), 2),
-                "promised_days": round(sum(p for _, p in pairs) / len(pairs), 2),
-            }
-        )
+    for code, rows in sorted(per_thing.items(), key=lambda kv: -sum(n for *_, n in kv[1])):
+        out.things.append({"thing": code, "name": names[code], **_averages(rows, "concluded")})
     recent = sorted(weeks)[-WEEKS:]
     out.weeks = [
         {
             "week": f"{w:%m-%d}",
-            "concluded": len(weeks[w]),
-            "on_time_rate": round(100.0 * sum(weeks[w]) / len(weeks[w]), 2),
+            "concluded": weeks[w][0],
+            "on_time_rate": round(100.0 * weeks[w][1] / weeks[w][0], 2),
         }
         for w in recent
     ]
 
 
+def _day(value: dt.date | str) -> dt.date:
+    """SQLite's date() answers text."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _averages(rows: list[tuple[int, int, int]], counted: str) -> dict[str, Any]:
+    """Weighted averages of (days used, promised days, how many) groups."""
+    total = sum(n for *_, n in rows)
+    return {
+        counted: total,
+        "average_days": round(sum(u * n for u, _, n in rows) / total, 2),
+        "promised_days": round(sum(p * n for _, p, n in rows) / total, 2),
+    }
+
+
 def _orgs(session: Session, scope: Scope, cal: WorkCalendar, out: CaseStats) -> None:
     """The slowest orgs: average working days from dispatch to decision over the period."""
     begin, end = _period_bounds(scope)
-    used: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for org_id, dispatched_on, decided_at, promised in repo.decided_tasks(session, scope.prefix, begin, end, MAX_ROWS):
-        if dispatched_on is None or decided_at is None:
-            continue
-        used[org_id].append((max(0, cal.working_days_between(dispatched_on, local(decided_at).date())), promised))
+    used: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for org_id, dispatched_on, decided, promised, n in repo.decided_tasks(session, scope.prefix, begin, end, MAX_ROWS):
+        used[org_id].append((max(0, cal.working_days_between(dispatched_on, _day(decided))), promised, n))
     names = repo.org_names(session, used)
-    ranked = sorted(used.items(), key=lambda kv: -sum(u for u, _ in kv[1]) / len(kv[1]))[:10]
+
+    def average(rows: list[tuple[int, int, int]]) -> float:
+        return sum(u * n for u, _, n in rows) / sum(n for *_, n in rows)
+
+    ranked = sorted(used.items(), key=lambda kv: -average(kv[1]))[:10]
     out.slowest_orgs = [
-        {
-            "org": names.get(org_id, str(org_id)),
-            "decided": len(pairs),
-            "average_days": round(sum(u for u, _ in pairs) / len(pairs), 2),
-            "promised_days": round(sum(p for _, p in pairs) / len(pairs), 2),
-        }
-        for org_id, pairs in ranked
+        {"org": names.get(org_id, str(org_id)), **_averages(rows, "decided")} for org_id, rows in ranked
     ]
 
 

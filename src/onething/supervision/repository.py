@@ -16,6 +16,8 @@ from onething.evaluations.repository import ORG_HANDLERS
 from onething.evaluations.rules import OPEN_STEPS
 from onething.identity.principal import Principal
 from onething.identity.repository import in_scopes
+from onething.kit import clock
+from onething.kit.db import local_day
 from onething.models import (
     Case,
     DeadlineWarning,
@@ -131,20 +133,29 @@ def open_card_counts(session: Session, prefix: str) -> dict[str, int]:
 
 
 def concluded_cases(session: Session, prefix: str, begin: dt.datetime, end: dt.datetime, limit: int) -> Sequence[Any]:
-    stmt = select(
-        Case.thing_code, Case.thing_name, Case.accepted_at, Case.concluded_at, Case.deadline, Case.promised_days
-    ).where(
-        in_scopes(Case.region_code, [prefix]),
-        Case.concluded_at >= begin,
-        Case.concluded_at < end,
-        Case.accepted_at.is_not(None),
+    """Cases concluded in [begin, end), counted per (thing, name, local day accepted, local day concluded,
+    deadline, promised days): the statistics need no more, and a province concludes thousands a day."""
+    accepted, concluded = (local_day(session, c, clock.zone(), begin) for c in (Case.accepted_at, Case.concluded_at))
+    keys = (Case.thing_code, Case.thing_name, accepted, concluded, Case.deadline, Case.promised_days)
+    stmt = (
+        select(*keys, func.count())
+        .where(
+            in_scopes(Case.region_code, [prefix]),
+            Case.concluded_at >= begin,
+            Case.concluded_at < end,
+            Case.accepted_at.is_not(None),
+        )
+        .group_by(*keys)
     )
     return session.execute(stmt.limit(limit)).all()
 
 
 def decided_tasks(session: Session, prefix: str, begin: dt.datetime, end: dt.datetime, limit: int) -> Sequence[Any]:
+    """Tasks decided in [begin, end), counted per (org, day dispatched, local day decided, promised days)."""
+    decided = local_day(session, Task.decided_at, clock.zone(), begin)
+    keys = (Task.org_id, Task.dispatched_on, decided, Task.promised_days)
     stmt = (
-        select(Task.org_id, Task.dispatched_on, Task.decided_at, Task.promised_days)
+        select(*keys, func.count())
         .join(Case, Case.id == Task.case_id)
         .where(
             in_scopes(Case.region_code, [prefix]),
@@ -152,6 +163,7 @@ def decided_tasks(session: Session, prefix: str, begin: dt.datetime, end: dt.dat
             Task.decided_at < end,
             Task.dispatched_on.is_not(None),
         )
+        .group_by(*keys)
     )
     return session.execute(stmt.limit(limit)).all()
 

@@ -12,7 +12,9 @@ from onething.catalog.holidays import calendar
 from onething.identity.principal import Principal
 from onething.kit import clock
 from onething.kit.export import Table
+from onething.kit.memo import Snapshots
 from onething.kit.pagination import Page, page
+from onething.kit.settings import get_settings
 from onething.models import DeadlineWarning
 from onething.supervision import repository as repo
 from onething.supervision import stats
@@ -100,18 +102,31 @@ def _recent_scope(
     return stats.scope_of(session, principal, region, start, end, today)
 
 
+# Over a province's twelve weeks the figures read hundreds of thousands of rows: computed at most once a
+# minute per scope and process (``stats_cache_seconds``), each answer saying when (``as_of``).
+_case_stats: Snapshots[tuple[str, str, dt.date, dt.date, dt.date], CaseStats] = Snapshots(
+    lambda: get_settings().stats_cache_seconds
+)
+
+
+def _cached_case_stats(session: Session, scope: stats.Scope) -> CaseStats:
+    today = clock.today()
+    key = (session.get_bind().engine.url.render_as_string(), scope.prefix, scope.start, scope.end, today)
+    return _case_stats.get(key, lambda: case_stats(session, scope, calendar(session), today))
+
+
 def case_summary(
     session: Session, principal: Principal, region: str | None, start: dt.date | None, end: dt.date | None
 ) -> CaseStats:
-    scope = _recent_scope(session, principal, region, start, end)
-    return case_stats(session, scope, calendar(session), clock.today())
+    scope = _recent_scope(session, principal, region, start, end)  # who may see it: every time
+    return _cached_case_stats(session, scope)
 
 
 def dashboard(
     session: Session, principal: Principal, region: str | None, start: dt.date | None, end: dt.date | None
 ) -> tuple[CaseStats, stats.StatTable, stats.StatTable]:
     scope = _recent_scope(session, principal, region, start, end)
-    cases = case_stats(session, scope, calendar(session), clock.today())
+    cases = _cached_case_stats(session, scope)
     by_region = stats.evaluation_stats(session, scope, "region")
     by_week = stats.evaluation_stats(session, scope, "week")
     return cases, by_region, by_week
