@@ -81,6 +81,15 @@ class Cluster:
         self.port = int(out.stdout.strip())
         return self
 
+    @classmethod
+    def kept(cls, spec: str) -> Cluster:
+        """A cluster left running by an earlier run, as DIR:PORT:WORK."""
+        folder, port, work = spec.split(":")
+        return cls(dir=Path(folder), work=Path(work), port=int(port))
+
+    def has(self, db: str) -> bool:
+        return self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{db}'") == "1"
+
     def stop(self) -> None:
         subprocess.run(["bash", str(ROOT / "scripts/pg-cluster.sh"), "stop", str(self.dir)], check=False)
         shutil.rmtree(self.work, ignore_errors=True)

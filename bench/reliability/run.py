@@ -29,6 +29,9 @@ from sqlalchemy import create_engine
 PARTS = os.environ.get("RELIABILITY_PARTS", "load,history,flood,faults,fuzz").split(",")
 HISTORY = int(os.environ.get("RELIABILITY_HISTORY", "1000000"))
 CHECK_SAMPLE = int(os.environ.get("RELIABILITY_CHECK_SAMPLE", "200000"))
+# DIR:PORT:WORK of a cluster kept from an earlier run (loading a million cases takes most of an hour):
+# it is migrated to the current code and used as it is, and left running afterwards.
+REUSE = os.environ.get("RELIABILITY_CLUSTER", "")
 
 
 def ratios(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -48,13 +51,19 @@ def _load(cluster: Cluster, result: dict[str, Any]) -> None:
 
 def _history(cluster: Cluster, result: dict[str, Any]) -> None:
     """Load the history first (the long, unmeasured part), then the mix without and with it back to
-    back, so the two runs that make the ratio share the machine's state."""
-    db = cluster.copy("history")
-    engine = create_engine(cluster.url(db))
-    try:
+    back, so the two runs that make the ratio share the machine's state. On a kept cluster
+    (RELIABILITY_CLUSTER) whose "history" database is loaded already, it is measured as it is."""
+    engine = create_engine(cluster.url("history")) if REUSE and cluster.has("history") else None
+    if engine is not None:
+        db = "history"
+        with engine.connect() as conn:
+            cases = conn.exec_driver_sql("SELECT count(*) FROM cases").scalar_one()
+        result["history_load"] = {"reused": True, "cases": cases}
+    else:
+        db = cluster.copy("history")
+        engine = create_engine(cluster.url(db))
         result["history_load"] = history.load(engine, HISTORY, seals_dir=cluster.work / "seals")
-    finally:
-        engine.dispose()
+    engine.dispose()
     _load(cluster, result)
     result["load_with_history"] = load.run_mix(cluster, db, tag="history")
     result["history_ratio"] = ratios(result["load"], result["load_with_history"])
@@ -81,7 +90,7 @@ PART_RUNNERS = {"load": _load, "history": _history, "flood": _flood, "faults": _
 
 def main() -> dict[str, Any]:
     started = time.perf_counter()
-    cluster = Cluster().start()
+    cluster = Cluster.kept(REUSE) if REUSE else Cluster().start()
     result: dict[str, Any] = {
         "benchmark": "reliability",
         "settings": {
@@ -95,7 +104,12 @@ def main() -> dict[str, Any]:
         },
     }
     try:
-        cluster.demo_template()
+        if REUSE:
+            for db in ("demo", "history"):
+                if cluster.has(db):
+                    cluster.onething(db, "db", "upgrade")
+        else:
+            cluster.demo_template()
         result["machine"] = machine(cluster.url("demo"))
         for part in ("history", "load", "flood", "faults", "fuzz"):
             if part in PARTS and not (part == "load" and "history" in PARTS):  # history runs the load itself
@@ -105,7 +119,8 @@ def main() -> dict[str, Any]:
                     result.setdefault("errors", {})[part] = f"{type(exc).__name__}: {exc}"[:2000]
     finally:
         result["minutes"] = round((time.perf_counter() - started) / 60, 1)
-        cluster.stop()
+        if not REUSE:
+            cluster.stop()
         print(json.dumps(result, ensure_ascii=False, indent=2))
         _keep(result)
     return result

@@ -69,7 +69,7 @@ class License(Base):
     status_reason: Mapped[str | None] = mapped_column(Text)
     status_changed_at: Mapped[dt.datetime | None]
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
-    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), index=True)  # a decision's result
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)  # exactly what was signed
     seal_key_id: Mapped[str] = mapped_column(String(80))
     signature: Mapped[str] = mapped_column(String(128))  # r||s hex
