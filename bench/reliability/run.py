@@ -149,7 +149,7 @@ def _keep(result: dict[str, Any]) -> None:
         "commit": _commit(),
         "at": time.strftime("%Y-%m-%d %H:%M %Z"),
     }
-    for part in PARTS:
+    for part in {*PARTS, *(["load"] if "history" in PARTS else [])}:  # history runs the load too
         runs[part] = stamp
     figures = {k: v for k, v in kept.items() if k not in ("benchmark", "runs", "settings", "machine", "minutes")}
     for key in list(figures):
