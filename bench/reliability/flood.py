@@ -37,13 +37,13 @@ def flood(url: str, seconds: float, connections: int = 64, timeout: float = 10.0
                 with lock:
                     statuses[key] += 1
 
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     threads = [threading.Thread(target=one, daemon=True) for _ in range(connections)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(seconds + timeout + 5)
-    span = time.monotonic() - started
+    span, cpu = time.monotonic() - started, time.process_time() - cpu
     attempts = sum(statuses.values())
     return {
         "connections": connections,
@@ -51,6 +51,9 @@ def flood(url: str, seconds: float, connections: int = 64, timeout: float = 10.0
         "attempts": attempts,
         "attempts_per_s": round(attempts / span, 1),
         "answers": dict(statuses),
+        # The flooder shares the machine with the server: what it burns itself is not the server's doing.
+        "client_cpu_seconds": round(cpu, 1),
+        "client_cpu_ms_per_attempt": round(1000 * cpu / attempts, 2) if attempts else None,
     }
 
 
