@@ -82,7 +82,7 @@ def holders_of(session: Session, identifiers: Iterable[str]) -> dict[str, str]:
     if not wanted:
         return {}
     stmt = select(License.identifier, License.holder_code).where(License.identifier.in_(wanted))
-    return dict(session.execute(stmt).tuples().all())
+    return {row.identifier: row.holder_code for row in session.execute(stmt)}
 
 
 def by_token(session: Session, token: str) -> License | None:
