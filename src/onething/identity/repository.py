@@ -155,28 +155,12 @@ def touch_token(session: Session, session_id: int, now: dt.datetime) -> None:
 
 def acts_for(session: Session, user_id: int, today: dt.date) -> tuple[list[tuple[str, int, str, str]], list[str]]:
     """(role grants as (role, org id, region code, org level), live mandates' credit codes) in one
-    round trip: ``grants_of`` and ``mandated_enterprises`` together."""
+    round trip."""
     rows: Sequence[Any] = session.connection().execute(_ACTS_FOR, {"user_id": user_id, "today": today}).all()
     return (
         [(r.code, r.org_id, r.region_code, r.level) for r in rows if r.what == "grant"],
         [r.code for r in rows if r.what == "mandate"],
     )
-
-
-def grants_of(session: Session, user_id: int) -> Sequence[tuple[str, int, str, str]]:
-    stmt = (
-        select(RoleGrant.role, Org.id, Org.region_code, Org.level)
-        .join(Org, RoleGrant.org_id == Org.id)
-        .where(RoleGrant.user_id == user_id, Org.active)
-        .order_by(RoleGrant.id)
-    )
-    return [(r, o, c, lvl) for r, o, c, lvl in session.execute(stmt)]
-
-
-def mandated_enterprises(session: Session, user_id: int, today: dt.date) -> Sequence[str]:
-    """Live mandates, granted by the enterprise's current legal representative while it exists."""
-    stmt = select(EnterpriseMandate.credit_code).where(EnterpriseMandate.id.in_(_live_mandates(user_id, today)))
-    return session.scalars(stmt).all()
 
 
 def readable_users(principal: Principal) -> Select[User]:

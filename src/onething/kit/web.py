@@ -71,8 +71,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     slot (``RequestSlots``); finishing a transaction is blocking I/O and goes to the thread pool
     only when there is one.
     """
-    slots: RequestSlots | None = getattr(request.app.state, "request_slots", None)
-    async with slots.hold() if slots is not None else _no_slot():
+    slots: RequestSlots = request.app.state.request_slots  # web.app.create_app sets it
+    async with slots.hold():
         session: Session = request.app.state.sessions()
         try:
             yield session
@@ -84,11 +84,6 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             raise
         finally:
             session.close()
-
-
-@asynccontextmanager
-async def _no_slot() -> AsyncIterator[None]:
-    yield
 
 
 # Every route takes its session through this alias. scope="function" closes the transaction before
