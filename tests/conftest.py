@@ -7,6 +7,7 @@ run. Each test runs inside a transaction that is rolled back, so tests never see
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import shutil
@@ -40,10 +41,22 @@ os.environ["ONETHING_PASSWORD_MEMORY_KIB"] = "8192"
 os.environ["ONETHING_SECRET_KEY"] = "test-secret-key-not-for-production"
 # The supervision job runs when a test runs it (on its chosen day), never from a background thread.
 os.environ["ONETHING_SUPERVISION_INTERVAL_SECONDS"] = "0"
-# Uploaded materials go to a scratch directory, never the working tree's var/.
-os.environ.setdefault("ONETHING_FILES_DIR", tempfile.mkdtemp(prefix="onething-files-"))
-os.environ.setdefault("ONETHING_SEALS_DIR", tempfile.mkdtemp(prefix="onething-seals-"))
-os.environ.setdefault("ONETHING_POLICY_RUNS_DIR", tempfile.mkdtemp(prefix="onething-runs-"))
+# A throttled login is answered at once: the hold (identity.login_gate) has its own test.
+os.environ["ONETHING_LOGIN_REFUSAL_HOLD_SECONDS"] = "0"
+
+
+def _scratch(variable: str, prefix: str) -> None:
+    """Uploaded materials, seals and policy runs go to a scratch directory, never the working tree's
+    var/; the process that made it (pytest's controller under xdist, whose workers inherit the variable)
+    removes it when it exits."""
+    if variable not in os.environ:
+        os.environ[variable] = made = tempfile.mkdtemp(prefix=prefix)
+        atexit.register(shutil.rmtree, made, True)
+
+
+_scratch("ONETHING_FILES_DIR", "onething-files-")
+_scratch("ONETHING_SEALS_DIR", "onething-seals-")
+_scratch("ONETHING_POLICY_RUNS_DIR", "onething-runs-")
 
 pg_server = factories.postgresql_noproc(host="127.0.0.1", port=PG_PORT or 5432, user="postgres")
 

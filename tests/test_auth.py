@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -17,6 +19,7 @@ from onething.demo.accounts import DEMO_PASSWORD
 from onething.identity import auth
 from onething.identity import login as login_flow
 from onething.identity import repository as repo
+from onething.identity.login_gate import MAX_HELD, LoginGate
 from onething.kit import clock
 from onething.kit.settings import get_settings
 from onething.models import AuditEntry, AuthSession, LoginFailure, Person
@@ -166,6 +169,133 @@ def test_an_address_that_fails_too_often_is_refused_before_any_hash(
     assert refused.status_code == 429 and refused.json()["error"]["field"] == "login"
     assert len(hashed) == burst  # the refused attempt never reached argon2, nor the database
     assert _failures(db) == before
+
+
+def test_knocking_at_a_slowed_account_counts_against_the_address(client: TestClient, db: Session) -> None:
+    key = auth.account_key("cs_clerk")
+    db.add_all(LoginFailure(account_key=key, ip="10.6.6.6", at=clock.now()) for _ in range(40))
+    db.flush()
+    for _ in range(get_settings().login_ip_failure_burst):
+        assert _token(client, "cs_clerk", "Wrong@2026").status_code == 429  # the account's wait
+    before = _failures(db)
+    other = _token(client, "cs_approver")  # an account nobody slowed, from the same address
+    assert other.status_code == 429 and _failures(db) == before
+
+
+@pytest.fixture
+def refusal_hold(monkeypatch: pytest.MonkeyPatch) -> Iterator[float]:
+    """The login gate's hold switched on (tests run with it off)."""
+    monkeypatch.setenv("ONETHING_LOGIN_REFUSAL_HOLD_SECONDS", "0.3")
+    get_settings.cache_clear()
+    yield 0.3
+    get_settings.cache_clear()
+
+
+def _exhaust_address(client: TestClient) -> None:
+    for n in range(get_settings().login_ip_failure_burst):
+        assert _token(client, f"guess_{n}", "Wrong@2026").status_code == 401
+
+
+def test_a_flooding_address_is_held_and_refused_in_front_of_the_app(
+    client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch, refusal_hold: float
+) -> None:
+    _exhaust_address(client)
+    reached: list[str] = []
+    real = login_flow.check_password
+
+    async def spy(*args: object) -> login_flow.Verified:
+        reached.append("handler")
+        return await real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(login_flow, "check_password", spy)
+    before = _failures(db)
+    started = time.monotonic()
+    refused = _token(client, "cs_clerk")
+    held = time.monotonic() - started
+    assert refused.status_code == 429, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "too_many_attempts" and error["field"] == "login" and "秒后再试" in error["message"]
+    assert int(refused.headers["retry-after"]) >= 1 and refused.headers["content-security-policy"]
+    assert held >= refusal_hold  # answered no sooner than the hold: a waiting flooder is slowed
+    assert reached == [] and _failures(db) == before  # the route, the database and argon2 never saw it
+
+
+def test_a_known_device_passes_the_gate_of_a_throttled_address(client: TestClient, refusal_hold: float) -> None:
+    device = _token(client, "cs_clerk").json()["device"]
+    _exhaust_address(client)
+    assert _token(client, "cs_clerk").status_code == 429
+    assert _token(client, "cs_clerk", device=device).status_code == 201
+    assert _token(client, "cs_approver", device=device).status_code == 429  # another account's token: no
+
+
+def test_the_login_page_of_a_throttled_address_is_held_then_says_why(client: TestClient, refusal_hold: float) -> None:
+    _exhaust_address(client)
+    token = _csrf(client.get("/login").text)
+    started = time.monotonic()
+    page = client.post("/login", data={"login": "cs_clerk", "password": "x", "csrf_token": token})
+    assert time.monotonic() - started >= refusal_hold
+    assert page.status_code == 429 and "后再试" in page.text and 'value="cs_clerk"' in page.text
+
+
+def test_the_gate_holds_a_bounded_number_of_answers() -> None:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    async def app(scope: object, receive: object, send: object) -> None:
+        raise AssertionError("a throttled attempt reached the app")
+
+    gate = LoginGate(app, sleep=sleep)
+    login_flow.gate().failures.take("ip:10.9.9.9")  # a failure at this address...
+    for _ in range(get_settings().login_ip_failure_burst):
+        login_flow.gate().failures.take("ip:10.9.9.9")  # ...until it has none left
+    sent: list[dict[str, object]] = []
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b'{"login":"a","password":"b"}', "more_body": False}
+
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/auth/token", "client": ("10.9.9.9", 1), "headers": []}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ONETHING_LOGIN_REFUSAL_HOLD_SECONDS", "1.5")
+        get_settings.cache_clear()
+        asyncio.run(gate(scope, receive, send))  # type: ignore[arg-type]
+        gate.held = MAX_HELD
+        asyncio.run(gate(scope, receive, send))  # type: ignore[arg-type]
+    get_settings.cache_clear()
+    assert slept == [1.5]  # the first was held; at the bound the next is answered at once
+    assert [m["status"] for m in sent if m["type"] == "http.response.start"] == [429, 429]
+
+
+def test_parallel_attempts_cannot_all_slip_through_on_the_last_token(client: TestClient) -> None:
+    for n in range(get_settings().login_ip_failure_burst - 1):  # one token left at this address
+        assert _token(client, f"guess_{n}", "Wrong@2026").status_code == 401
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda n: _token(client, f"other_{n}", "Wrong@2026").status_code, range(8)))
+    assert sorted(statuses) == [401] + [429] * 7, statuses  # one was checked (and hashed); the rest waited
+
+
+def test_a_successful_login_gives_its_token_back(client: TestClient) -> None:
+    burst = get_settings().login_ip_failure_burst
+    for n in range(burst - 1):
+        assert _token(client, f"guess_{n}", "Wrong@2026").status_code == 401
+    for _ in range(3):
+        assert _token(client, "cs_clerk").status_code == 201  # each took the last token and gave it back
+    assert _token(client, "guess_last", "Wrong@2026").status_code == 401
+    assert _token(client, "cs_clerk").status_code == 429
+
+
+def test_new_hashes_use_one_lane_and_old_ones_still_verify() -> None:
+    from argon2 import PasswordHasher
+
+    from onething.identity import passwords
+
+    assert "$argon2id$v=19$m=8192,t=1,p=1$" in passwords.hash_password("Lane@2026x")  # tests' cheap cost
+    four_lanes = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=4).hash("Lane@2026x")
+    assert passwords.verify_password(four_lanes, "Lane@2026x") and passwords.needs_rehash(four_lanes)
 
 
 def test_parallel_guesses_at_one_account_are_checked_one_at_a_time(client: TestClient, db: Session) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import sys
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +21,7 @@ from onething.demo.accounts import DEMO_PASSWORD
 from onething.identity import auth
 from onething.identity import login as login_flow
 from onething.identity import repository as repo
-from onething.identity.passwords import HashPool
+from onething.identity.passwords import HashPool, thread_priority
 from onething.kit.db import make_engine, session_factory, session_scope
 from onething.kit.errors import AppError, ServiceUnavailable
 from onething.kit.web import RequestSlots
@@ -97,6 +98,17 @@ def test_the_hash_pool_refuses_at_once_beyond_its_queue() -> None:
     refused, *done = asyncio.run(crowd())
     assert refused == (503, "busy", {"Retry-After": "2"})
     assert done == [True, True] and pool.pending == 0
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a thread's own priority is a Linux feature")
+def test_the_hash_pool_threads_yield_the_cpu_to_requests() -> None:
+    async def niceness(pool: HashPool) -> int:
+        return await pool.run(thread_priority)
+
+    mine = thread_priority()
+    assert asyncio.run(niceness(HashPool(threads=1, queue=1, nice=10))) == min(19, mine + 10)
+    assert asyncio.run(niceness(HashPool(threads=1, queue=1))) == mine
+    assert thread_priority() == mine  # the caller's own thread is left as it was
 
 
 def test_parallel_session_touches_all_succeed(fresh_engine: Engine) -> None:

@@ -90,3 +90,49 @@ def test_at_most_limit_keys_are_kept() -> None:
     build, calls = _counting(["again"])
     assert snapshots.get(0, build) == "again" and calls == [1]  # the oldest went
     assert snapshots.get(4, lambda: "unused") == "4"
+
+
+def test_with_a_detached_build_nobody_waits_for_the_refresh() -> None:
+    seconds = [60.0]
+    snapshots: Snapshots[str, str] = Snapshots(lambda: seconds[0])
+    assert snapshots.get("k", lambda: "old", lambda: "unused") == "old"  # the first value: built in place
+    seconds[0] = 0.01
+    time.sleep(0.02)
+    started, release = threading.Event(), threading.Event()
+
+    def detached() -> str:
+        started.set()
+        release.wait(10)
+        return "new"
+
+    # The caller that finds it stale gets the old value at once; the refresh runs in its own thread.
+    assert snapshots.get("k", lambda: "must not be built here", detached) == "old"
+    assert started.wait(10)
+    assert snapshots.get("k", lambda: "nor here", lambda: "nor a second refresh") == "old"
+    release.set()
+    deadline = time.monotonic() + 10
+    seconds[0] = 60.0
+    while snapshots.get("k", lambda: "unused") != "new" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert snapshots.get("k", lambda: "unused") == "new"
+
+
+def test_a_failed_detached_refresh_keeps_the_old_value_and_is_tried_again() -> None:
+    seconds = [60.0]
+    snapshots: Snapshots[str, str] = Snapshots(lambda: seconds[0])
+    snapshots.get("k", lambda: "old")
+    seconds[0] = 0.01
+    time.sleep(0.02)
+    tried = threading.Event()
+
+    def broken() -> str:
+        tried.set()
+        raise RuntimeError("database gone")
+
+    assert snapshots.get("k", lambda: "unused", broken) == "old" and tried.wait(10)
+    deadline = time.monotonic() + 10
+    answer = "old"
+    while answer == "old" and time.monotonic() < deadline:  # the lock is released: a new refresh runs
+        answer = snapshots.get("k", lambda: "unused", lambda: "again")
+        time.sleep(0.01)
+    assert answer == "again"

@@ -326,3 +326,43 @@ def test_a_lost_lease_rolls_the_step_back(db: Session, connection: Connection) -
     db.expire_all()
     lease = db.get(JobLease, "test.step")
     assert lease is not None and lease.holder == "B" and lease.watermark is None
+
+
+def test_whole_past_days_are_grouped_once_and_today_every_time(db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dashboard's groups of past days are kept until the day is over; today's are read each time."""
+    from types import SimpleNamespace
+
+    from onething.kit.clock import day_start
+    from onething.supervision import dashboard
+    from onething.supervision.stats import Scope
+
+    today = dt.date(2026, 3, 10)
+    asked: list[tuple[dt.datetime, dt.datetime]] = []
+
+    def decided_groups(_s: Session, _prefix: str, begin: dt.datetime, end: dt.datetime, _limit: int) -> list[Any]:
+        asked.append((begin, end))
+        return [("past" if end <= day_start(today) else "today", begin.date())]
+
+    scope = Scope(SimpleNamespace(code="430202", name="荷塘区"), "430202", dt.date(2026, 3, 1), today)  # type: ignore[arg-type]
+    monkeypatch.setattr(get_settings(), "stats_cache_seconds", 60.0)
+    dashboard._past_days.clear()
+    try:
+        first = dashboard._grouped(db, decided_groups, scope, today)
+        second = dashboard._grouped(db, decided_groups, scope, today)
+        assert first == second == ([("past", dt.date(2026, 3, 1)), ("today", today)], False)
+        begin, midnight, end = day_start(dt.date(2026, 3, 1)), day_start(today), day_start(dt.date(2026, 3, 11))
+        assert asked == [(begin, midnight), (midnight, end), (midnight, end)]  # the past once, today twice
+
+        asked.clear()  # a period over before today: all of it kept
+        last_month = Scope(scope.region, "430202", dt.date(2026, 2, 1), dt.date(2026, 2, 28))
+        for _ in range(2):
+            dashboard._grouped(db, decided_groups, last_month, today)
+        assert asked == [(day_start(dt.date(2026, 2, 1)), day_start(dt.date(2026, 3, 1)))]
+
+        asked.clear()  # with caching off, every figure is read afresh
+        monkeypatch.setattr(get_settings(), "stats_cache_seconds", 0.0)
+        for _ in range(2):
+            dashboard._grouped(db, decided_groups, scope, today)
+        assert asked == [(begin, end)] * 2
+    finally:
+        dashboard._past_days.clear()

@@ -28,14 +28,11 @@ def run_mix(
         result: dict[str, Any] = {"seconds": seconds, "users": users}
         flood_from = None
         if flood:
-            time.sleep(seconds / 2)
-            flood_from = time.time()
-            out = subprocess.run(
-                [str(BIN / "python"), str(HERE / "flood.py"), server.url, "--seconds", str(seconds / 2 - 5)],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
+            # Started early and told when to begin: its own start-up is over when the flood starts.
+            flood_from = started + seconds / 2
+            time.sleep(max(0.0, flood_from - 15 - time.time()))
+            command = [str(BIN / "python"), str(HERE / "flood.py"), server.url, "--seconds", str(seconds / 2 - 5)]
+            out = subprocess.run([*command, "--start-at", str(flood_from)], capture_output=True, text=True, check=False)
             result["flood"] = json.loads(out.stdout) if out.returncode == 0 else {"error": out.stderr[-1000:]}
         proc.wait()
     rows = samples(tag)

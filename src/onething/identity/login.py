@@ -2,16 +2,18 @@
 
 One attempt, in order; each step refuses before the next, dearer one runs:
 1. In memory, no database: has this address (or this known device) failed too often lately
-   (a token bucket: ``login_ip_failure_burst`` at once, then ``login_ip_failures_per_minute``)? Then 429
-   at once. Attempts at one account take turns within a process (a queue of 8, then 429), so parallel
-   guesses cannot all slip past the count below.
+   (a token bucket: ``login_ip_failure_burst`` at once, then ``login_ip_failures_per_minute``; each
+   attempt takes a token up front and gives it back unless it fails)? Then 429 at once
+   (``identity.login_gate`` refuses these in front of the app, after a hold). Attempts at one
+   account take turns within a process (a queue of 8, then 429), so parallel guesses cannot all slip
+   past the count below.
 2. A short read transaction: the account and its recent failures. Nothing is ever locked: after
    ``login_free_failures`` failures each further attempt must wait twice as long as the last one did
    (2 s, 4 s … up to ``login_max_delay_seconds``) since the latest failure; an attempt inside the wait is
    refused (429 with Retry-After) without hashing and without being recorded, so hammering does not
-   lengthen it. A device that has signed in to this account before (a signed device token: the
-   ``onething_device`` cookie, or ``device`` in the API) skips the wait: the owner gets in at once
-   while a stranger guessing elsewhere is slowed.
+   lengthen it, but it counts against the address in step 1. A device that has signed in to this
+   account before (a signed device token: the ``onething_device`` cookie, or ``device`` in the API)
+   skips the wait: the owner gets in at once while a stranger guessing elsewhere is slowed.
 3. The argon2 check, outside any transaction, in the bounded ``passwords.hash_pool``; an unknown
    account costs the same (no oracle).
 4. A short write transaction: a failure row (account as a keyed hash, never the login), or on success
@@ -122,7 +124,7 @@ def _wait_text(seconds: float) -> str:
     return f"{minutes} 分 {rest} 秒" if rest else f"{minutes} 分钟"
 
 
-def _throttled(seconds: float) -> TooManyRequests:
+def throttled(seconds: float) -> TooManyRequests:
     return TooManyRequests(
         f"登录失败次数较多，请 {_wait_text(seconds)}后再试；在常用设备上登录不受此限制",
         field="login",
@@ -136,23 +138,33 @@ async def check_password(sessions: Sessions, login: str, password: str, ip: str,
     device_id = known_device(device, key)
     bucket = f"device:{device_id}" if device_id else f"ip:{ip}"
     g = gate()
-    wait = g.failures.peek(bucket)
+    # Taken up front and given back unless the attempt fails: parallel attempts cannot all slip through
+    # on the one token an address has just earned back.
+    wait = g.failures.take(bucket)
     if wait > 0:
-        raise _throttled(wait)
-    async with g.turn(key):
-        account = await _in_thread(_look_up, sessions, login, key, device_id is not None)
-        if account.wait > 0:
-            raise _throttled(account.wait)
-        pool = hash_pool()
-        ok = await pool.run(verify_password, account.stored_hash, password)
-        if ok and account.active and account.user_id is not None:
-            stored = account.stored_hash
-            upgraded = await pool.run(rehash, password) if stored and needs_rehash(stored) else None
-            await _in_thread(_succeeded, sessions, key, ip, account.user_id, upgraded)
-            return Verified(account.user_id, device_token(key, device_id))
-        g.failures.take(bucket)
-        await _in_thread(_failed, sessions, key, ip)
-        raise Unauthorized(BAD_CREDENTIALS, field="login", code="bad_credentials")
+        raise throttled(wait)
+    spent = False
+    try:
+        async with g.turn(key):
+            account = await _in_thread(_look_up, sessions, login, key, device_id is not None)
+            if account.wait > 0:
+                # Knocking at a slowed account counts against the knocker too: an address that keeps
+                # at it is soon refused in front of the app (identity.login_gate), without this read.
+                spent = True
+                raise throttled(account.wait)
+            pool = hash_pool()
+            ok = await pool.run(verify_password, account.stored_hash, password)
+            if ok and account.active and account.user_id is not None:
+                stored = account.stored_hash
+                upgraded = await pool.run(rehash, password) if stored and needs_rehash(stored) else None
+                await _in_thread(_succeeded, sessions, key, ip, account.user_id, upgraded)
+                return Verified(account.user_id, device_token(key, device_id))
+            spent = True
+            await _in_thread(_failed, sessions, key, ip)
+            raise Unauthorized(BAD_CREDENTIALS, field="login", code="bad_credentials")
+    finally:
+        if not spent:
+            g.failures.give_back(bucket)
 
 
 async def _in_thread(fn: Callable[..., T], *args: object) -> T:

@@ -1,15 +1,17 @@
 """Passwords hashed with argon2id; the cost comes from the settings.
 
-A hash costs ~130 ms of one core and 64 MiB. Requests never hash on their own threads: ``hash_pool()``
-is a small executor per process (``password_hash_threads``) with a bounded queue, so a flood of logins
-waits in that queue, or is refused at once when it is full, while every other request keeps the rest
-of the machine. The argon2 binding releases the GIL while it hashes.
+A hash costs ~230 ms of one core and 64 MiB (one lane: see the settings). Requests never hash on their
+own threads: ``hash_pool()`` is a small executor per process (``password_hash_threads``, at a lower CPU
+priority) with a bounded queue, so a flood of logins waits in that queue, or is refused at once when it
+is full, while every other request keeps the rest of the machine. The argon2 binding releases the GIL
+while it hashes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,7 +31,9 @@ T = TypeVar("T")
 @lru_cache(maxsize=1)
 def _hasher() -> PasswordHasher:
     s = get_settings()
-    return PasswordHasher(time_cost=s.password_time_cost, memory_cost=s.password_memory_kib)
+    return PasswordHasher(
+        time_cost=s.password_time_cost, memory_cost=s.password_memory_kib, parallelism=s.password_parallelism
+    )
 
 
 def hash_password(password: str) -> str:
@@ -75,10 +79,16 @@ def check_strength(password: str) -> None:
 
 
 class HashPool:
-    """At most ``threads`` hashes at once and ``queue`` more waiting; beyond that, 503 straight away."""
+    """At most ``threads`` hashes at once and ``queue`` more waiting; beyond that, 503 straight away.
 
-    def __init__(self, threads: int, queue: int) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="argon2")
+    Its threads run at a lower CPU priority (``nice``, Linux only): one thread per worker still makes
+    as many hashing threads as cores on a small machine, and a burst of wrong passwords would otherwise
+    take every core from the requests in flight. Logins get what the other requests leave."""
+
+    def __init__(self, threads: int, queue: int, nice: int = 0) -> None:
+        self._executor = ThreadPoolExecutor(
+            max_workers=threads, thread_name_prefix="argon2", initializer=_lower_priority, initargs=(nice,)
+        )
         self._limit = threads + queue
         self._pending = 0
         self._lock = threading.Lock()
@@ -102,8 +112,19 @@ class HashPool:
             self._pending -= 1
 
 
+def _lower_priority(nice: int) -> None:
+    if nice > 0 and sys.platform == "linux":  # there a thread has its own priority, set by its id
+        me = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + nice))
+
+
+def thread_priority() -> int:
+    """This thread's nice value (Linux), for the test that the pool's threads are lowered."""
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
 @lru_cache(maxsize=1)
 def hash_pool() -> HashPool:
     s = get_settings()
     threads = s.password_hash_threads or max(1, (os.cpu_count() or 2) // (2 * max(1, s.workers)))
-    return HashPool(threads, s.password_hash_queue)
+    return HashPool(threads, s.password_hash_queue, s.password_hash_nice)

@@ -6,6 +6,7 @@ it pay one dict look-up and no lock.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import weakref
@@ -14,6 +15,7 @@ from typing import Generic, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
+log = logging.getLogger(__name__)
 
 
 class OnceMap(Generic[K, V]):
@@ -70,7 +72,10 @@ class Snapshots(Generic[K, V]):
     """Values dear to compute that may be up to ``seconds()`` old (a supervisor's statistics over a
     province's quarter). The first caller of a key computes it while others wait; once it is older than
     that, one caller recomputes while the others get the previous value at once, so a refresh never
-    queues a crowd. ``seconds() <= 0`` computes every time. At most ``limit`` keys are kept."""
+    queues a crowd. Given ``detached`` (the same value built on its own, e.g. with its own database
+    session), the refresh runs in a thread of its own and no caller waits for it at all; if it fails the
+    old value stays and the next caller tries again. ``seconds() <= 0`` computes every time. At most
+    ``limit`` keys are kept."""
 
     def __init__(self, seconds: Callable[[], float], limit: int = 256) -> None:
         self._seconds, self._limit = seconds, limit
@@ -78,7 +83,7 @@ class Snapshots(Generic[K, V]):
         self._refreshing: dict[K, threading.Lock] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: K, build: Callable[[], V]) -> V:
+    def get(self, key: K, build: Callable[[], V], detached: Callable[[], V] | None = None) -> V:
         seconds = self._seconds()
         if seconds <= 0:
             return build()
@@ -89,6 +94,9 @@ class Snapshots(Generic[K, V]):
             return known[1]
         if known is not None and not refreshing.acquire(blocking=False):
             return known[1]  # another caller is refreshing it
+        if known is not None and detached is not None:
+            threading.Thread(target=self._refresh, args=(key, detached, refreshing), daemon=True).start()
+            return known[1]
         if known is None:
             refreshing.acquire()  # nothing to give yet: wait for whoever computes it first
             with self._lock:
@@ -98,15 +106,26 @@ class Snapshots(Generic[K, V]):
                 return known[1]
         try:
             value = build()
-            with self._lock:
-                if key not in self._values and len(self._values) >= self._limit:
-                    oldest = min(self._values, key=lambda k: self._values[k][0])
-                    del self._values[oldest]
-                    self._refreshing.pop(oldest, None)
-                self._values[key] = (time.monotonic(), value)
+            self._keep(key, value)
             return value
         finally:
             refreshing.release()
+
+    def _refresh(self, key: K, detached: Callable[[], V], refreshing: threading.Lock) -> None:
+        try:
+            self._keep(key, detached())
+        except Exception:  # the old value stays; the next caller after it tries again
+            log.exception("refreshing a snapshot failed")
+        finally:
+            refreshing.release()
+
+    def _keep(self, key: K, value: V) -> None:
+        with self._lock:
+            if key not in self._values and len(self._values) >= self._limit:
+                oldest = min(self._values, key=lambda k: self._values[k][0])
+                del self._values[oldest]
+                self._refreshing.pop(oldest, None)
+            self._values[key] = (time.monotonic(), value)
 
     def clear(self) -> None:
         with self._lock:

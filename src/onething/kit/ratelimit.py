@@ -59,6 +59,13 @@ class Buckets:
             tokens = min(self.burst, bucket.tokens + (now - bucket.at) * self.rate)
             return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
 
+    def give_back(self, key: str) -> None:
+        """Return a token taken for work that turned out not to count (a login that succeeded)."""
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is not None:
+                bucket.tokens = min(self.burst, bucket.tokens + 1.0)
+
     def forget(self, key: str) -> None:
         with self._lock:
             self._buckets.pop(key, None)

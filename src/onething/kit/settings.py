@@ -55,18 +55,26 @@ class Settings(BaseSettings):
     login_free_failures: int = 5
     login_max_delay_seconds: float = 300.0
     login_failure_memory_hours: float = 24.0
-    login_ip_failure_burst: int = 30
+    login_ip_failure_burst: int = 10
     login_ip_failures_per_minute: float = 10.0
+    # A throttled address's next attempt is answered this late (identity.login_gate): a timer, no CPU,
+    # so a flood that waits for its answers makes one attempt per connection per hold.
+    login_refusal_hold_seconds: float = 2.0
     # Hashing runs in its own bounded pool, never in a transaction: 0 = one thread per two cores per
     # worker process (at least one), so logins can never take every core. Beyond the queue: 503 at once.
     password_hash_threads: int = 0
     password_hash_queue: int = 16
+    password_hash_nice: int = 10  # the hashing threads' lower CPU priority (Linux; 0 = as requests)
     # Addresses of reverse proxies whose X-Forwarded-For is believed (empty: none, not even loopback).
     trusted_proxies: list[str] = []
     login_window_minutes: float = 15.0  # the /progress lookup's window (cases.progress)
-    # argon2id cost; the defaults follow argon2-cffi (RFC 9106 low-memory profile).
+    # argon2id cost: time and memory as argon2-cffi's defaults (RFC 9106 low-memory profile), but one
+    # lane: with four, every hash ran on every core at once, and a burst of wrong passwords stalled all
+    # other requests however small the hashing pool. A stored hash keeps its own lanes until the
+    # owner's next login re-hashes it.
     password_time_cost: int = 3
     password_memory_kib: int = 65536
+    password_parallelism: int = 1
     # 统一身份认证 over OpenID Connect; unset: only local accounts.
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None

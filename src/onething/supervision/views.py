@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from onething.catalog.holidays import calendar
 from onething.identity.principal import Principal
 from onething.kit import clock
+from onething.kit.db import session_scope
 from onething.kit.export import Table
 from onething.kit.memo import Snapshots
 from onething.kit.pagination import Page, page
@@ -111,8 +112,15 @@ _case_stats: Snapshots[tuple[str, str, dt.date, dt.date, dt.date], CaseStats] = 
 
 def _cached_case_stats(session: Session, scope: stats.Scope) -> CaseStats:
     today = clock.today()
-    key = (session.get_bind().engine.url.render_as_string(), scope.prefix, scope.start, scope.end, today)
-    return _case_stats.get(key, lambda: case_stats(session, scope, calendar(session), today))
+    engine = session.get_bind().engine
+    key = (engine.url.render_as_string(), scope.prefix, scope.start, scope.end, today)
+
+    def detached() -> CaseStats:
+        # A refresh runs after the request that noticed it has gone: its own session, read-only.
+        with session_scope(engine) as own:
+            return case_stats(own, scope, calendar(own), today)
+
+    return _case_stats.get(key, lambda: case_stats(session, scope, calendar(session), today), detached)
 
 
 def case_summary(

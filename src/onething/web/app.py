@@ -25,6 +25,7 @@ from onething.guide import api as guide_api
 from onething.guide.prepared import prepared
 from onething.identity import api as identity_api
 from onething.identity.deps import current_principal
+from onething.identity.login_gate import LoginGate
 from onething.identity.providers import configured_oidc
 from onething.kit.bodylimit import BodyLimit
 from onething.kit.db import engine_for, session_factory
@@ -66,7 +67,8 @@ class OneThingApp(FastAPI):
     hsts_seconds = 0
 
     def build_middleware_stack(self) -> ASGIApp:
-        return RequestId(SecurityHeaders(super().build_middleware_stack(), self.hsts_seconds))
+        # The login gate refuses a flooding address before the rest of the stack runs.
+        return RequestId(SecurityHeaders(LoginGate(super().build_middleware_stack()), self.hsts_seconds))
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
